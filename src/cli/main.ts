@@ -1,0 +1,117 @@
+import { Command } from 'commander';
+import { demoPassword, demoUsers, openCore, seedDemoUsers, startTeller, type Teller } from '../app/index';
+import { ConfigError, loadConfig, type TellerConfig } from '../config/index';
+import { createLogger } from '../core/index';
+import { setMeta } from '../store/index';
+
+/** Loads the configuration or stops with one line naming the bad key and exit code 2. */
+function configOrExit(): TellerConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`teller: configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+function banner(teller: Teller): string {
+  const { config } = teller;
+  const agents = demoUsers.filter((u) => u.role === 'agent');
+  const lines = [
+    '',
+    `Teller is running (${teller.store.describe})`,
+    `  Web app      ${teller.httpUrl}/`,
+    `  REST API     ${teller.httpUrl}/api/v1   (OpenAPI: ${teller.httpUrl}/api/docs)`,
+    `  Health       ${teller.httpUrl}/healthz   Metrics: ${teller.httpUrl}/metrics`,
+    `  Data         ${config.dataDir}${teller.seeded ? '   (demo data seeded on this first start)' : ''}`,
+  ];
+  if (config.seedDemo) {
+    lines.push(
+      '',
+      `Demo logins (password "${demoPassword}" for every one):`,
+      `  admin        administrator`,
+      `  super01      supervisor`,
+      `  ${agents[0]!.username}…${agents.at(-1)!.username}  agents (SIP extensions ${agents[0]!.extension}…${agents.at(-1)!.extension})`,
+    );
+  }
+  return `${lines.join('\n')}\n\n`;
+}
+
+async function serve(): Promise<void> {
+  const config = configOrExit();
+  const teller = await startTeller(config);
+  process.stdout.write(banner(teller));
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    teller.logger.info({ signal }, 'shutting down');
+    teller
+      .close()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        teller.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+const program = new Command('teller')
+  .description('Teller — the contact center for banks')
+  .showHelpAfterError();
+
+program.command('serve').description('start the whole contact center (what `npm start` runs)').action(serve);
+
+program
+  .command('migrate')
+  .description('bring the database schema up to date')
+  .action(async () => {
+    const config = configOrExit();
+    const core = await openCore(config, createLogger(config.logLevel));
+    process.stdout.write(`schema of ${core.store.describe} is up to date\n`);
+    await core.store.close();
+  });
+
+program
+  .command('seed')
+  .description('create the demo data that is missing (runs by itself on the first start)')
+  .action(async () => {
+    const config = configOrExit();
+    const core = await openCore(config, createLogger(config.logLevel));
+    const created = await seedDemoUsers(core.users);
+    await setMeta(core.store.db, 'demo_seeded', String(core.clock.now()));
+    process.stdout.write(`demo users: ${created} created, ${demoUsers.length - created} already there\n`);
+    await core.store.close();
+  });
+
+const audit = program.command('audit').description('the audit trail');
+audit
+  .command('verify')
+  .description('check the hash chain of the audit trail; exit code 1 when it was tampered with')
+  .action(async () => {
+    const config = configOrExit();
+    const core = await openCore(config, createLogger(config.logLevel));
+    const result = await core.audit.verify((checked) => process.stderr.write(`\rchecked ${checked} entries`));
+    process.stderr.write('\n');
+    await core.store.close();
+    if (result.ok) {
+      process.stdout.write(
+        `audit trail intact: ${result.count} entries, head ${result.headHash.slice(0, 16)}…\n`,
+      );
+    } else {
+      process.stdout.write(
+        `audit trail BROKEN at entry ${result.seq}: ${result.reason} (${result.count} entries verified before it)\n`,
+      );
+      process.exitCode = 1;
+    }
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`teller: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+/**
+ * Every setting, its environment variable and its embedded default. Env wins over the file
+ * named by TELLER_CONFIG, which wins over the default.
+ */
+export const configSchema = z.strictObject({
+  httpHost: z.string().min(1).default('0.0.0.0'),
+  httpPort: port.default(8080),
+  sipHost: z.string().min(1).default('0.0.0.0'),
+  sipPort: port.default(5060),
+  rtpPortMin: port.default(20000),
+  rtpPortMax: port.default(29999),
+  smtpPort: port.default(2525),
+  dataDir: z.string().min(1).default('./data'),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave unset for the SQLite file)')
+    .optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  sessionTtlMinutes: positiveInt.default(12 * 60),
+  loginMaxFailures: positiveInt.default(5),
+  loginLockMinutes: positiveInt.default(15),
+  seedDemo: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .or(z.boolean())
+    .default(true),
+});
+
+export type TellerConfig = z.output<typeof configSchema> & { sqlitePath: string };
+
+/** The environment variable for each key. */
+export const envNames: Record<keyof z.input<typeof configSchema>, string> = {
+  httpHost: 'TELLER_HTTP_HOST',
+  httpPort: 'TELLER_HTTP_PORT',
+  sipHost: 'TELLER_SIP_HOST',
+  sipPort: 'TELLER_SIP_PORT',
+  rtpPortMin: 'TELLER_RTP_PORT_MIN',
+  rtpPortMax: 'TELLER_RTP_PORT_MAX',
+  smtpPort: 'TELLER_SMTP_PORT',
+  dataDir: 'TELLER_DATA_DIR',
+  databaseUrl: 'TELLER_DATABASE_URL',
+  logLevel: 'TELLER_LOG_LEVEL',
+  sessionTtlMinutes: 'TELLER_SESSION_TTL_MINUTES',
+  loginMaxFailures: 'TELLER_LOGIN_MAX_FAILURES',
+  loginLockMinutes: 'TELLER_LOGIN_LOCK_MINUTES',
+  seedDemo: 'TELLER_SEED_DEMO',
+};
+
+/** A configuration value that cannot be used; `key` names the variable as the user wrote it. */
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`${key}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function readFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError('TELLER_CONFIG', `cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new Error('the file must hold a JSON object');
+    }
+    return parsed as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError('TELLER_CONFIG', `${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Reads and validates the configuration; throws ConfigError naming the first bad key. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): TellerConfig {
+  const fromFile = env.TELLER_CONFIG ? readFile(env.TELLER_CONFIG) : {};
+  const raw: Record<string, unknown> = { ...fromFile };
+  const origin = new Map<string, string>(Object.keys(fromFile).map((k) => [k, `${env.TELLER_CONFIG}: ${k}`]));
+  for (const [key, name] of Object.entries(envNames)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') {
+      raw[key] = value;
+      origin.set(key, name);
+    }
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const key = String(issue.path[0] ?? '');
+    const name = origin.get(key) ?? envNames[key as keyof typeof envNames] ?? (key || 'config');
+    const shown = raw[key] === undefined ? '' : ` (got "${String(raw[key])}")`;
+    throw new ConfigError(name, `${issue.message}${shown}`);
+  }
+  const config = result.data;
+  if (config.rtpPortMin > config.rtpPortMax) {
+    throw new ConfigError(envNames.rtpPortMin, 'must not be above TELLER_RTP_PORT_MAX');
+  }
+  return { ...config, sqlitePath: path.join(config.dataDir, 'teller.db') };
+}

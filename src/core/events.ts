@@ -1,0 +1,112 @@
+import type { EventId } from './ids';
+import { newId } from './ids';
+
+/**
+ * Who may read an event on the live stream: everyone signed in, supervisors and admins,
+ * or admins only. An event tied to one user (`subjectUserId`) is also visible to that user.
+ */
+export const audiences = ['all', 'supervisor', 'admin'] as const;
+export type Audience = (typeof audiences)[number];
+
+export interface EventMeta {
+  audience?: Audience;
+  subjectUserId?: string;
+  /** The user or system part that caused the change. */
+  actor?: string;
+}
+
+/** An event as it stands in the log: `seq` rises by one with every append and is never reused. */
+export interface StoredEvent<Type extends string = string, Payload = unknown> {
+  seq: number;
+  id: EventId;
+  type: Type;
+  at: number;
+  audience: Audience;
+  subjectUserId: string | null;
+  actor: string | null;
+  payload: Payload;
+}
+
+export type NewEvent = Omit<StoredEvent, 'seq'>;
+
+/** Where events are persisted before anyone hears of them (the store's event log, or memory in tests). */
+export interface EventSink {
+  append(event: NewEvent): Promise<number>;
+}
+
+export class MemoryEventSink implements EventSink {
+  readonly events: StoredEvent[] = [];
+  async append(event: NewEvent): Promise<number> {
+    const seq = this.events.length + 1;
+    this.events.push({ ...event, seq });
+    return seq;
+  }
+}
+
+export type EventListener<E extends StoredEvent = StoredEvent> = (event: E) => void;
+
+type EventOf<M, K extends keyof M & string> = StoredEvent<K, M[K]>;
+type AnyEventOf<M> = { [K in keyof M & string]: EventOf<M, K> }[keyof M & string];
+
+export type ErrorReporter = (error: unknown, context: string) => void;
+
+/**
+ * The typed event bus. `publish` first appends the event to the sink (so it has its sequence
+ * number and survives a crash), then tells the listeners. A listener that throws is reported
+ * and does not stop the others.
+ */
+export class EventBus<M extends object> {
+  private readonly byType = new Map<string, Set<EventListener>>();
+  private readonly everything = new Set<EventListener>();
+
+  constructor(
+    private readonly sink: EventSink,
+    private readonly clock: { now(): number },
+    private readonly reportError: ErrorReporter,
+  ) {}
+
+  async publish<K extends keyof M & string>(
+    type: K,
+    payload: M[K],
+    meta: EventMeta = {},
+  ): Promise<EventOf<M, K>> {
+    const event: NewEvent = {
+      id: newId<EventId>(),
+      type,
+      at: this.clock.now(),
+      audience: meta.audience ?? 'all',
+      subjectUserId: meta.subjectUserId ?? null,
+      actor: meta.actor ?? null,
+      payload,
+    };
+    const seq = await this.sink.append(event);
+    const stored = { ...event, seq } as EventOf<M, K>;
+    this.deliver(stored as StoredEvent);
+    return stored;
+  }
+
+  on<K extends keyof M & string>(type: K, listener: EventListener<EventOf<M, K>>): () => void {
+    let set = this.byType.get(type);
+    if (!set) {
+      set = new Set();
+      this.byType.set(type, set);
+    }
+    set.add(listener as EventListener);
+    return () => set.delete(listener as EventListener);
+  }
+
+  onAny(listener: EventListener<AnyEventOf<M>>): () => void {
+    this.everything.add(listener as EventListener);
+    return () => this.everything.delete(listener as EventListener);
+  }
+
+  private deliver(event: StoredEvent): void {
+    for (const listener of [...(this.byType.get(event.type) ?? []), ...this.everything]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.reportError(error, `listener of ${event.type} #${event.seq}`);
+      }
+    }
+  }
+}

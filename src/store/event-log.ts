@@ -1,0 +1,123 @@
+import { sql } from 'kysely';
+import type { EventSink, NewEvent, StoredEvent } from '../core/index';
+import { type Audience, asId, type EventId } from '../core/index';
+import type { Store } from './store';
+
+interface Pending {
+  event: NewEvent;
+  resolve(seq: number): void;
+  reject(error: unknown): void;
+}
+
+const maxBatch = 500;
+// Any constant works; it only has to be the same for every Teller node on one database.
+const eventLogLockKey = 7_201_001;
+
+/**
+ * The persisted event log: every domain event, with a sequence number that rises by one per
+ * append. Appends that arrive in the same turn of the event loop are written in one
+ * transaction (group commit), one batch at a time, so sequence numbers are handed out in
+ * commit order and a reader replaying "after seq N" never skips an event committed later.
+ */
+export class EventLog implements EventSink {
+  private queue: Pending[] = [];
+  private running = false;
+  private appended = 0;
+
+  constructor(private readonly store: Store) {}
+
+  /** How many events this process has appended since it started. */
+  get appendedCount(): number {
+    return this.appended;
+  }
+
+  append(event: NewEvent): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.queue.push({ event, resolve, reject });
+      if (!this.running) {
+        this.running = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, maxBatch);
+      try {
+        const seqs = await this.write(batch.map((p) => p.event));
+        this.appended += batch.length;
+        for (const [i, p] of batch.entries()) p.resolve(seqs[i]!);
+      } catch (error) {
+        for (const p of batch) p.reject(error);
+      }
+    }
+    this.running = false;
+  }
+
+  private async write(events: NewEvent[]): Promise<number[]> {
+    const { db, dialect } = this.store;
+    return db.transaction().execute(async (tx) => {
+      if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${eventLogLockKey})`.execute(tx);
+      const rows = await tx
+        .insertInto('events')
+        .values(
+          events.map((e) => ({
+            id: e.id,
+            type: e.type,
+            at: e.at,
+            audience: e.audience,
+            subject_user_id: e.subjectUserId,
+            actor: e.actor,
+            payload: JSON.stringify(e.payload),
+          })),
+        )
+        .returning(['id', 'seq'])
+        .execute();
+      const byId = new Map(rows.map((r) => [r.id, Number(r.seq)]));
+      return events.map((e) => byId.get(e.id)!);
+    });
+  }
+
+  /** Events with a sequence number above `afterSeq`, oldest first. */
+  async readAfter(afterSeq: number, limit = 1000): Promise<StoredEvent[]> {
+    const rows = await this.store.db
+      .selectFrom('events')
+      .selectAll()
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      id: asId<EventId>(r.id),
+      type: r.type,
+      at: Number(r.at),
+      audience: r.audience as Audience,
+      subjectUserId: r.subject_user_id,
+      actor: r.actor,
+      payload: JSON.parse(r.payload) as unknown,
+    }));
+  }
+
+  /** Calls `visit` for every event after `afterSeq`, page by page, in order. */
+  async replay(afterSeq: number, visit: (event: StoredEvent) => void | Promise<void>): Promise<number> {
+    let last = afterSeq;
+    for (;;) {
+      const page = await this.readAfter(last, 1000);
+      for (const event of page) {
+        await visit(event);
+        last = event.seq;
+      }
+      if (page.length < 1000) return last;
+    }
+  }
+
+  async lastSeq(): Promise<number> {
+    const row = await this.store.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.max('seq').as('last'))
+      .executeTakeFirst();
+    return Number(row?.last ?? 0);
+  }
+}
