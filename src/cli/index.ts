@@ -1,3 +1,8 @@
+/**
+ * cli: the `teller` command. In: argv and the environment. Out: a running server (`serve`),
+ * an up-to-date schema (`migrate`), demo data (`seed`), an audit check (`audit verify`).
+ * It parses and prints; the work itself is done by the modules it calls.
+ */
 import { Command } from 'commander';
 import { demoPassword, demoUsers, openCore, seedDemoUsers, startTeller, type Teller } from '../app/index';
 import { ConfigError, loadConfig, type TellerConfig } from '../config/index';
