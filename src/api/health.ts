@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
@@ -68,12 +69,10 @@ export function storeHealth(store: Store): HealthCheck {
 
 /**
  * `GET /metrics` in Prometheus text: process figures, HTTP request durations by route and
- * status, and the event log's appends and head.
+ * status, and the event log's appends and head. Wrapped with fastify-plugin so its timing
+ * hook sees every route, not only its own.
  */
-export async function metricsRoutes(
-  app: FastifyInstance,
-  { eventLog }: { eventLog: EventLog },
-): Promise<void> {
+export const metricsRoutes = fp<{ eventLog: EventLog }>(async (app: FastifyInstance, { eventLog }) => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'teller_' });
   const http = new Histogram({
@@ -116,4 +115,4 @@ export async function metricsRoutes(
     reply.type(registry.contentType);
     return registry.metrics();
   });
-}
+});

@@ -62,8 +62,8 @@ function validationFields(error: FastifyError & { validationContext?: string }):
   const issues = hasZodFastifySchemaValidationErrors(error) ? error.validation : [];
   return issues.flatMap((issue) => {
     const base = [context, ...issue.instancePath.split('/').filter(Boolean)].join('.');
-    const params = issue.params as { issue?: { code?: string; keys?: string[] } } | undefined;
-    const keys = params?.issue?.code === 'unrecognized_keys' ? params.issue.keys : undefined;
+    const keys =
+      issue.keyword === 'unrecognized_keys' ? (issue.params as { keys?: string[] }).keys : undefined;
     if (keys && keys.length > 0)
       return keys.map((k) => ({ field: `${base}.${k}`, message: 'unknown field' }));
     return [{ field: base, message: issue.message ?? 'invalid' }];
