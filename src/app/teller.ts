@@ -112,7 +112,14 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     seeded,
     close() {
       closing ??= (async () => {
-        await api.close();
+        // Keep-alive connections that finish an in-flight request after close() began would
+        // otherwise hold the server open until their idle timeout; sweep them as they go idle.
+        const sweep = setInterval(() => api.server.closeIdleConnections(), 50);
+        try {
+          await api.close();
+        } finally {
+          clearInterval(sweep);
+        }
         await store.close();
       })();
       return closing;
