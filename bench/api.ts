@@ -63,7 +63,13 @@ interface LoadResult {
   generatorCpuSeconds: number;
 }
 
-async function load(url: string, headers: Record<string, string>, pid: number, duration: number, connections: number): Promise<LoadResult> {
+async function load(
+  url: string,
+  headers: Record<string, string>,
+  pid: number,
+  duration: number,
+  connections: number,
+): Promise<LoadResult> {
   const serverBefore = cpuSeconds(pid);
   const genBefore = process.cpuUsage();
   const result = await autocannon({ url, headers, duration, connections, pipelining: 1 });
@@ -115,7 +121,13 @@ export default async function bench(args: string[]): Promise<unknown> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'teller-bench-'));
   const teller = spawn(process.execPath, [path.join(root, 'bin', 'teller.js'), 'serve'], {
-    env: { ...process.env, TELLER_DATA_DIR: dataDir, TELLER_HTTP_PORT: String(port), TELLER_HTTP_HOST: '127.0.0.1', TELLER_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      TELLER_DATA_DIR: dataDir,
+      TELLER_HTTP_PORT: String(port),
+      TELLER_HTTP_HOST: '127.0.0.1',
+      TELLER_LOG_LEVEL: 'warn',
+    },
     stdio: 'ignore',
   });
   const basePort = await freePort();
@@ -135,7 +147,13 @@ export default async function bench(args: string[]): Promise<unknown> {
     });
     const { token } = (await login.json()) as { token: string };
     process.stderr.write(`authenticated GET /api/v1/auth/me for ${duration} s…\n`);
-    const tellerLoad = await load(`${url}/api/v1/auth/me`, { authorization: `Bearer ${token}` }, teller.pid!, duration, connections);
+    const tellerLoad = await load(
+      `${url}/api/v1/auth/me`,
+      { authorization: `Bearer ${token}` },
+      teller.pid!,
+      duration,
+      connections,
+    );
     process.stderr.write(`baseline bare Fastify GET /me for ${duration} s…\n`);
     const baseLoad = await load(`http://127.0.0.1:${basePort}/me`, {}, baseline.pid!, duration, connections);
 
