@@ -1,0 +1,90 @@
+/**
+ * sip: the SIP stack, layered as RFC 3261 draws it. In: bytes from a transport (a datagram, a
+ * WebSocket message, or a stream cut by StreamFramer). Out: parsed requests and responses,
+ * verdicts for malformed ones, transactions that retransmit and time out on an injected Clock,
+ * digest challenges and verdicts, SDP answers. It never opens a socket itself: the transport is
+ * an interface (`send(message): Promise<void>`) that the server owning the sockets implements.
+ */
+
+export { formatNameAddr, type NameAddr, parseNameAddr, tagOf, withParam } from './address';
+export { isSipError, type Salvage, SipError, type SipErrorCode, sipErrorCodes } from './errors';
+export {
+  acceptsType,
+  type Contacts,
+  type CSeq,
+  type MediaType,
+  parseAccept,
+  parseAddressList,
+  parseContacts,
+  parseCSeq,
+  parseDate,
+  parseDeltaSeconds,
+  parseMaxForwards,
+  parseMediaType,
+  parseOptionTags,
+} from './fields';
+export { type Frame, type FramerOptions, StreamFramer } from './framer';
+export { type Params, paramText } from './grammar';
+export { canonicalName, type HeaderField, Headers, headerKey } from './headers';
+export {
+  addToTag,
+  cloneMessage,
+  createRequest,
+  createResponse,
+  getCallId,
+  getContacts,
+  getContentType,
+  getCSeq,
+  getFrom,
+  getMaxForwards,
+  getRecordRoutes,
+  getRoutes,
+  getTo,
+  getTopVia,
+  getVias,
+  methodOf,
+  newTag,
+  type RequestInit,
+  type ResponseInit,
+  reasonPhrases,
+  type SipMessage,
+  type SipRequest,
+  type SipResponse,
+  serializeMessage,
+} from './message';
+export { DEFAULT_MAX_MESSAGE_BYTES, type ParseOptions, parseMessage } from './parser';
+export {
+  type AbsoluteUri,
+  formatUri,
+  isSipUri,
+  parseUri,
+  requireSipUri,
+  type SipUri,
+  sipUri,
+  type TelUri,
+  type Uri,
+  uriEquals,
+} from './uri';
+export {
+  defaultRequestPolicy,
+  knownMethods,
+  type RequestPolicy,
+  responseFromSalvage,
+  type Screened,
+  type ScreenOptions,
+  screenMessage,
+  type Verdict,
+  validateRequest,
+  validateResponse,
+} from './validate';
+export {
+  branchOf,
+  formatVia,
+  isRfc3261Branch,
+  MAGIC_COOKIE,
+  newBranch,
+  parseVia,
+  responseDestination,
+  sentBy,
+  type Via,
+} from './via';
