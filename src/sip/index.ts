@@ -24,6 +24,7 @@ export {
   parseOptionTags,
 } from './fields';
 export { type Frame, type FramerOptions, StreamFramer } from './framer';
+export { mutateMessage, seededRandom } from './fuzz';
 export { type Params, paramText } from './grammar';
 export { canonicalName, type HeaderField, Headers, headerKey } from './headers';
 export {
