@@ -12,6 +12,7 @@ export const mediaErrorCodes = {
   MEDIA_BAD_STATE: 'conflict',
   MEDIA_NOT_FOUND: 'not-found',
   MEDIA_NO_PORT: 'limit',
+  MEDIA_PORT_IN_USE: 'conflict',
   MEDIA_CROSS_WORKER: 'conflict',
   MEDIA_WORKER_DIED: 'unavailable',
   MEDIA_CLOSED: 'unavailable',

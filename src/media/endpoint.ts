@@ -1,0 +1,581 @@
+import { randomInt } from 'node:crypto';
+import dgram from 'node:dgram';
+import { isIP } from 'node:net';
+import { type DtmfDigit, DtmfEventReceiver, DtmfEventSender, type DtmfReport } from './dtmf-event';
+import { MediaError } from './errors';
+import { decodeG711, encodeG711, type G711Law } from './g711';
+import { GoertzelDtmfDetector } from './goertzel';
+import { JitterBuffer } from './jitter-buffer';
+import type { Player } from './player';
+import type {
+  EndpointId,
+  EndpointStats,
+  MediaDirection,
+  MediaEvents,
+  PlaybackId,
+  RemoteAddress,
+  StreamSettings,
+} from './protocol';
+import { ntpFromUnixMs, ntpMiddle, parseRtcp, type RtcpPacket, serializeRtcp } from './rtcp';
+import { parseRtp, RTP_HEADER_SIZE, writeRtpHeader } from './rtp';
+import { ReceiveStats } from './rtp-stats';
+import { dtmfTone, type ToneGenerator } from './tone';
+
+export const FRAME_SAMPLES = 160; // 20 ms at 8 kHz
+const RATE = 8000;
+/** RFC 3550 §6.2: 5 s minimum interval between RTCP reports, randomised by [0.5, 1.5] (§6.3.1). */
+const RTCP_INTERVAL_TICKS = 250;
+/** RFC 3389 comfort noise: played as silence. */
+const PT_CN = 13;
+
+type Emit = <K extends keyof MediaEvents>(event: K, data: MediaEvents[K]) => void;
+
+interface Queued {
+  pt: number;
+  payload: Uint8Array;
+}
+
+function defaultPayloadType(law: G711Law): number {
+  return law === 'pcmu' ? 0 : 8; // RFC 3551 Table 4
+}
+
+function bindSocket(socket: dgram.Socket, port: number, address: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    socket.once('error', onError);
+    socket.bind(port, address, () => {
+      socket.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/**
+ * One RTP stream on a real UDP port pair (RTP on an even port, RTCP on the next, RFC 3550 §11),
+ * driven by its worker's tick: `pull` takes this tick's received frame out of the jitter buffer,
+ * `push` encodes and sends this tick's outgoing frame. Packets are received as they come (socket
+ * events) and only queued; all timing comes from the tick.
+ */
+export class RtpEndpoint {
+  readonly id: EndpointId;
+  private rtp: dgram.Socket;
+  private rtcp: dgram.Socket;
+  private law: G711Law = 'pcmu';
+  private payloadType = 0;
+  private telephoneEventPt: number | undefined;
+  private direction: MediaDirection = 'sendrecv';
+  private remote: Required<RemoteAddress> | undefined;
+  private symmetric = true;
+  private latched = false;
+  private mediaTimeoutMs = 0;
+  private timeoutReported = false;
+  private cname: string;
+
+  // sending (RFC 3550 §5.1: random initial sequence number and timestamp, random SSRC §8)
+  private readonly ssrc = randomInt(1, 0xffffffff);
+  private seq = randomInt(0, 0x10000);
+  private timestamp = randomInt(0, 0xffffffff);
+  private sentPackets = 0;
+  private sentOctets = 0;
+  private marker = true;
+  private readonly dtmfSender = new DtmfEventSender();
+  private readonly inbandQueue: { digit: DtmfDigit; left: number; gap: number; tone?: ToneGenerator }[] = [];
+  private dtmfWaiters: { kind: 'events' | 'inband'; resolve: () => void; reject: (e: Error) => void }[] = [];
+
+  // receiving
+  private stats = new ReceiveStats(RATE);
+  private sourceSsrc: number | undefined;
+  private jitter: JitterBuffer<Queued>;
+  private readonly dtmfReceiver = new DtmfEventReceiver(RATE);
+  private goertzel: GoertzelDtmfDetector | undefined;
+  private inbandDtmf: boolean | undefined;
+  /** Decoded samples not yet played (packets of other than 20 ms). */
+  private readonly fifo = new Int16Array(FRAME_SAMPLES * 8);
+  private fifoLength = 0;
+
+  /** This tick's received audio, or null when nothing was heard. */
+  inbound: Int16Array | null = null;
+  private readonly inboundFrame = new Int16Array(FRAME_SAMPLES);
+  /** This tick's audio to send; whoever writes it sets `outboundSet`. */
+  readonly outbound = new Int16Array(FRAME_SAMPLES);
+  outboundSet = false;
+
+  player: { id: PlaybackId; player: Player } | undefined;
+  mixId: string | undefined;
+  /** Send back what is received (a line test, and the 8888 demo's echo step). */
+  echo = false;
+
+  private rtcpCountdown: number;
+  private lastSr: { middle: number; at: number } | undefined;
+  private remoteReport: EndpointStats['remoteReport'] = null;
+  private readonly counters = {
+    packetsIn: 0,
+    bytesIn: 0,
+    packetsOut: 0,
+    bytesOut: 0,
+    malformed: 0,
+    foreign: 0,
+    dtmfIn: 0,
+    dtmfOut: 0,
+    rtcpIn: 0,
+    rtcpOut: 0,
+    socketErrors: 0,
+    lastPacketAt: 0,
+  };
+  private closed = false;
+
+  private constructor(
+    id: EndpointId,
+    rtp: dgram.Socket,
+    rtcp: dgram.Socket,
+    private readonly emit: Emit,
+    private readonly now: () => number,
+    bindAddress: string,
+  ) {
+    this.id = id;
+    this.rtp = rtp;
+    this.rtcp = rtcp;
+    this.cname = `teller@${bindAddress}`;
+    this.jitter = new JitterBuffer<Queued>();
+    this.rtcpCountdown = Math.round(RTCP_INTERVAL_TICKS * (0.5 + Math.random()));
+    rtp.on('message', (msg, rinfo) => this.onRtp(msg, rinfo));
+    rtcp.on('message', (msg, rinfo) => this.onRtcp(msg, rinfo));
+    // A send to an unreachable peer surfaces as an asynchronous socket error (ICMP); it must not kill the worker.
+    // It is counted, not thrown: a peer that went away is the call layer's business, not a crash.
+    rtp.on('error', () => this.counters.socketErrors++);
+    rtcp.on('error', () => this.counters.socketErrors++);
+  }
+
+  /** Binds the RTP port and the RTCP port above it; fails with MEDIA_PORT_IN_USE when either is taken. */
+  static async open(
+    id: EndpointId,
+    port: number,
+    bindAddress: string,
+    settings: StreamSettings,
+    emit: Emit,
+    now: () => number,
+  ): Promise<RtpEndpoint> {
+    const type = isIP(bindAddress) === 6 ? 'udp6' : 'udp4';
+    const rtp = dgram.createSocket({ type, recvBufferSize: 256 * 1024 });
+    const rtcp = dgram.createSocket({ type });
+    try {
+      await bindSocket(rtp, port, bindAddress);
+      await bindSocket(rtcp, port === 0 ? 0 : port + 1, bindAddress);
+    } catch (error) {
+      rtp.close();
+      rtcp.close();
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES') {
+        throw new MediaError('MEDIA_PORT_IN_USE', `port ${port} or ${port + 1} is in use`, { cause: error });
+      }
+      throw new MediaError('MEDIA_IO', `cannot bind ${bindAddress}:${port}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    const endpoint = new RtpEndpoint(id, rtp, rtcp, emit, now, bindAddress);
+    endpoint.update(settings);
+    return endpoint;
+  }
+
+  get ports(): { port: number; rtcpPort: number } {
+    return { port: this.rtp.address().port, rtcpPort: this.rtcp.address().port };
+  }
+
+  /** Applies (new) SDP-derived settings; only the fields present change. */
+  update(s: StreamSettings): void {
+    if (s.codec) {
+      this.law = s.codec;
+      this.payloadType = s.payloadType ?? defaultPayloadType(s.codec);
+    } else if (s.payloadType !== undefined) {
+      this.payloadType = s.payloadType;
+    }
+    if ('telephoneEventPt' in s) this.telephoneEventPt = s.telephoneEventPt;
+    if (s.inbandDtmf !== undefined) this.inbandDtmf = s.inbandDtmf;
+    const inband = this.inbandDtmf ?? this.telephoneEventPt === undefined;
+    this.goertzel = inband ? (this.goertzel ?? new GoertzelDtmfDetector()) : undefined;
+    if (s.direction) this.direction = s.direction;
+    if (s.symmetric !== undefined) this.symmetric = s.symmetric;
+    if (s.mediaTimeoutMs !== undefined) this.mediaTimeoutMs = s.mediaTimeoutMs;
+    if (s.cname) this.cname = s.cname;
+    if (s.jitterPackets !== undefined)
+      this.jitter = new JitterBuffer<Queued>({ targetDepth: s.jitterPackets });
+    if (s.remote) {
+      const changed =
+        !this.remote || this.remote.address !== s.remote.address || this.remote.port !== s.remote.port;
+      this.remote = {
+        address: s.remote.address,
+        port: s.remote.port,
+        rtcpPort: s.remote.rtcpPort ?? s.remote.port + 1,
+      };
+      if (changed) {
+        // A new peer (re-INVITE, transfer): learn its source afresh and mark the discontinuity (RFC 3551 §4.1).
+        this.latched = false;
+        this.marker = true;
+      }
+    }
+  }
+
+  private onRtp(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (this.closed) return;
+    const now = this.now();
+    if (
+      this.remote &&
+      this.latched &&
+      (rinfo.address !== this.remote.address || rinfo.port !== this.remote.port)
+    ) {
+      this.counters.foreign++;
+      return;
+    }
+    let pt: number;
+    let seq: number;
+    let ts: number;
+    let ssrc: number;
+    let payload: Uint8Array;
+    const b0 = msg[0] ?? 0;
+    if (msg.length >= RTP_HEADER_SIZE && (b0 & 0xf0) === 0x80 && (b0 & 0x0f) === 0) {
+      // Fast path for the common shape (no padding, extension or CSRCs): no objects allocated.
+      pt = msg[1]! & 0x7f;
+      seq = msg.readUInt16BE(2);
+      ts = msg.readUInt32BE(4);
+      ssrc = msg.readUInt32BE(8);
+      payload = msg.subarray(RTP_HEADER_SIZE);
+    } else {
+      try {
+        const p = parseRtp(msg);
+        ({ payloadType: pt, sequenceNumber: seq, timestamp: ts, ssrc, payload } = p);
+      } catch {
+        this.counters.malformed++;
+        return;
+      }
+    }
+    if (pt >= 72 && pt <= 76) {
+      // RFC 5761 §4: RTCP multiplexed onto the RTP port.
+      this.onRtcp(msg, rinfo);
+      return;
+    }
+    this.counters.packetsIn++;
+    this.counters.bytesIn += msg.length;
+    this.counters.lastPacketAt = Date.now();
+    this.timeoutReported = false;
+    if (this.symmetric && !this.latched) {
+      this.latched = true;
+      const current = this.remote;
+      if (!current || current.address !== rinfo.address || current.port !== rinfo.port) {
+        this.remote = { address: rinfo.address, port: rinfo.port, rtcpPort: rinfo.port + 1 };
+        this.emit('remote-latched', { endpointId: this.id, address: rinfo.address, port: rinfo.port });
+      }
+    }
+    if (this.sourceSsrc !== ssrc) {
+      // A new source (RFC 3550 §8.2: after a transfer or a re-INVITE the peer may change SSRC): start over.
+      if (this.sourceSsrc !== undefined) {
+        this.stats = new ReceiveStats(RATE);
+        this.jitter.reset();
+        this.fifoLength = 0;
+      }
+      this.sourceSsrc = ssrc;
+      this.stats.ssrc = ssrc;
+    }
+    const update = this.stats.updateSeq(seq);
+    if (!update.accepted) return;
+    if (update.restarted) this.jitter.reset();
+    if (pt === this.telephoneEventPt) {
+      this.jitter.skip(update.extended);
+      if (this.direction === 'sendonly' || this.direction === 'inactive') return;
+      let reports: DtmfReport[];
+      try {
+        reports = this.dtmfReceiver.receive(seq, ts, payload, now);
+      } catch {
+        this.counters.malformed++;
+        return;
+      }
+      this.reportDtmf(reports, 'rfc4733');
+      return;
+    }
+    this.stats.updateJitter(ts, now);
+    this.jitter.push(update.extended, { pt, payload });
+  }
+
+  private reportDtmf(reports: readonly DtmfReport[], source: 'rfc4733' | 'inband'): void {
+    for (const r of reports) {
+      this.counters.dtmfIn++;
+      this.emit('dtmf', {
+        endpointId: this.id,
+        digit: r.digit,
+        durationMs: r.durationMs,
+        source,
+        endLost: r.endLost,
+      });
+    }
+  }
+
+  private onRtcp(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (this.closed) return;
+    if (this.remote && this.latched && rinfo.address !== this.remote.address) {
+      this.counters.foreign++;
+      return;
+    }
+    let packets: RtcpPacket[];
+    try {
+      packets = parseRtcp(msg);
+    } catch {
+      this.counters.malformed++;
+      return;
+    }
+    this.counters.rtcpIn++;
+    const nowMs = Date.now();
+    for (const p of packets) {
+      if (p.type === 'sr') this.lastSr = { middle: ntpMiddle(p.ntpSeconds, p.ntpFraction), at: nowMs };
+      if (p.type === 'sr' || p.type === 'rr') {
+        const about = p.reports.find((b) => b.ssrc === this.ssrc);
+        if (about) {
+          const report: NonNullable<EndpointStats['remoteReport']> = {
+            fractionLost: about.fractionLost / 256,
+            cumulativeLost: about.cumulativeLost,
+            jitterMs: (about.jitter * 1000) / RATE,
+          };
+          if (about.lastSr !== 0) {
+            // §6.4.1: round trip = arrival − LSR − DLSR, all in 1/65536 s of the NTP middle word.
+            const ntp = ntpFromUnixMs(nowMs);
+            const arrival = ntpMiddle(ntp.seconds, ntp.fraction);
+            const rtt = (arrival - about.lastSr - about.delaySinceLastSr) >>> 0;
+            if (rtt < 0x80000000) report.rttMs = Math.round((rtt / 65536) * 1000);
+          }
+          this.remoteReport = report;
+        }
+      }
+      if (p.type === 'bye' && this.sourceSsrc !== undefined && p.ssrcs.includes(this.sourceSsrc)) {
+        const bye: MediaEvents['rtcp-bye'] = { endpointId: this.id };
+        if (p.reason !== undefined) bye.reason = p.reason;
+        this.emit('rtcp-bye', bye);
+      }
+    }
+  }
+
+  /** Tick, phase 1: this tick's received frame into `inbound`, DTMF detection, timeouts. */
+  pull(nowMs: number): void {
+    this.outboundSet = false;
+    this.inbound = null;
+    if (this.closed) return;
+    this.reportDtmf(this.dtmfReceiver.tick(nowMs), 'rfc4733');
+    if (this.mediaTimeoutMs > 0 && !this.timeoutReported && this.counters.lastPacketAt > 0) {
+      const silentFor = Date.now() - this.counters.lastPacketAt;
+      if (silentFor >= this.mediaTimeoutMs) {
+        this.timeoutReported = true;
+        this.emit('media-timeout', { endpointId: this.id, silentForMs: silentFor });
+      }
+    }
+    while (this.fifoLength < FRAME_SAMPLES) {
+      const packet = this.jitter.pop();
+      if (!packet) break;
+      const law: G711Law | undefined = packet.pt === 0 ? 'pcmu' : packet.pt === 8 ? 'pcma' : undefined;
+      const bytes = packet.payload.subarray(0, this.fifo.length - this.fifoLength);
+      if (law) decodeG711(law, bytes, this.fifo.subarray(this.fifoLength, this.fifoLength + bytes.length));
+      else if (packet.pt === PT_CN || packet.pt === this.payloadType) {
+        // comfort noise, or a dynamic payload type we cannot decode: silence of the same length
+        this.fifo.fill(
+          0,
+          this.fifoLength,
+          this.fifoLength + (packet.pt === PT_CN ? FRAME_SAMPLES : bytes.length),
+        );
+      } else continue;
+      this.fifoLength += packet.pt === PT_CN ? FRAME_SAMPLES : bytes.length;
+    }
+    if (this.fifoLength < FRAME_SAMPLES) {
+      // Nothing (or not enough) to play: the partial frame waits for the next tick.
+      return;
+    }
+    this.inboundFrame.set(this.fifo.subarray(0, FRAME_SAMPLES));
+    this.fifo.copyWithin(0, FRAME_SAMPLES, this.fifoLength);
+    this.fifoLength -= FRAME_SAMPLES;
+    if (this.direction === 'sendonly' || this.direction === 'inactive') return;
+    this.inbound = this.inboundFrame;
+    if (this.goertzel) this.reportDtmf(this.goertzel.push(this.inboundFrame), 'inband');
+  }
+
+  /** Queues digits to send; resolves when the last one has been sent. */
+  sendDtmf(
+    digits: readonly DtmfDigit[],
+    mode: 'auto' | 'rfc4733' | 'inband',
+    durationMs = 100,
+  ): Promise<void> {
+    const useEvents = mode === 'rfc4733' || (mode === 'auto' && this.telephoneEventPt !== undefined);
+    if (useEvents && this.telephoneEventPt === undefined) {
+      return Promise.reject(
+        new MediaError(
+          'MEDIA_BAD_STATE',
+          'RFC 4733 DTMF asked for, but no telephone-event payload type was negotiated',
+        ),
+      );
+    }
+    if (digits.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      if (useEvents) {
+        this.dtmfSender.enqueue(digits);
+        this.dtmfWaiters.push({ kind: 'events', resolve, reject });
+      } else {
+        const frames = Math.max(2, Math.round(durationMs / 20));
+        for (const digit of digits) this.inbandQueue.push({ digit, left: frames, gap: 3 });
+        this.dtmfWaiters.push({ kind: 'inband', resolve, reject });
+      }
+    });
+  }
+
+  /**
+   * Tick, phase 3: sends this tick's frame (what mixes and players put in `outbound`, or silence),
+   * unless a DTMF event takes its place, and advances the RTP clock by one frame (plus any
+   * skipped ticks, so the timestamp keeps pace with real time, RFC 3550 §5.1).
+   */
+  push(skippedTicks: number): void {
+    if (this.closed) return;
+    if (skippedTicks > 0) {
+      this.timestamp = (this.timestamp + skippedTicks * FRAME_SAMPLES) >>> 0;
+      this.marker = true;
+    }
+    const sending =
+      this.remote !== undefined && (this.direction === 'sendrecv' || this.direction === 'sendonly');
+    const event = this.telephoneEventPt !== undefined ? this.dtmfSender.next(this.timestamp) : undefined;
+    if (this.inbandQueue.length > 0 && !event) this.inbandFrame();
+    if (sending && this.remote) {
+      let packet: Buffer;
+      if (event && this.telephoneEventPt !== undefined) {
+        packet = Buffer.allocUnsafe(RTP_HEADER_SIZE + event.payload.length);
+        writeRtpHeader(packet, 0, {
+          marker: event.marker,
+          payloadType: this.telephoneEventPt,
+          sequenceNumber: this.seq,
+          timestamp: event.timestamp,
+          ssrc: this.ssrc,
+        });
+        packet.set(event.payload, RTP_HEADER_SIZE);
+        this.counters.dtmfOut += event.marker ? 1 : 0;
+      } else {
+        packet = Buffer.allocUnsafe(RTP_HEADER_SIZE + FRAME_SAMPLES);
+        writeRtpHeader(packet, 0, {
+          marker: this.marker,
+          payloadType: this.payloadType,
+          sequenceNumber: this.seq,
+          timestamp: this.timestamp,
+          ssrc: this.ssrc,
+        });
+        if (!this.outboundSet) this.outbound.fill(0);
+        encodeG711(this.law, this.outbound, packet.subarray(RTP_HEADER_SIZE));
+        this.marker = false;
+      }
+      this.rtp.send(packet, this.remote.port, this.remote.address);
+      this.seq = (this.seq + 1) & 0xffff;
+      this.sentPackets++;
+      this.sentOctets += packet.length - RTP_HEADER_SIZE;
+      this.counters.packetsOut++;
+      this.counters.bytesOut += packet.length;
+    }
+    this.timestamp = (this.timestamp + FRAME_SAMPLES) >>> 0;
+    this.settleDtmfWaiters();
+    if (--this.rtcpCountdown <= 0) {
+      this.rtcpCountdown = Math.round(RTCP_INTERVAL_TICKS * (0.5 + Math.random()));
+      this.sendRtcp(false);
+    }
+  }
+
+  private inbandFrame(): void {
+    const head = this.inbandQueue[0]!;
+    if (head.left > 0) {
+      head.tone ??= dtmfTone(head.digit);
+      head.tone.fill(this.outbound);
+      this.outboundSet = true;
+      head.left--;
+      if (head.left === 0) this.counters.dtmfOut++;
+    } else {
+      this.outbound.fill(0);
+      this.outboundSet = true;
+      head.gap--;
+      if (head.gap <= 0) this.inbandQueue.shift();
+    }
+  }
+
+  private settleDtmfWaiters(): void {
+    if (this.dtmfWaiters.length === 0) return;
+    const eventsPending = this.dtmfSender.busy;
+    const inbandPending = this.inbandQueue.length > 0;
+    this.dtmfWaiters = this.dtmfWaiters.filter((w) => {
+      const done = w.kind === 'inband' ? !inbandPending : !eventsPending;
+      if (done) w.resolve();
+      return !done;
+    });
+  }
+
+  private sendRtcp(bye: boolean, reason?: string): void {
+    if (!this.remote || this.direction === 'inactive') return;
+    const packets: RtcpPacket[] = [];
+    const reports = [];
+    if (this.sourceSsrc !== undefined && this.stats.received > 0) {
+      let lsr = 0;
+      let dlsr = 0;
+      if (this.lastSr) {
+        lsr = this.lastSr.middle;
+        dlsr = Math.round(((Date.now() - this.lastSr.at) / 1000) * 65536);
+      }
+      reports.push(this.stats.reportBlock(lsr, dlsr));
+    }
+    if (this.sentPackets > 0) {
+      // §6.4.1: SR when we sent since the last report; the RTP timestamp matches the NTP time.
+      const ntp = ntpFromUnixMs(Date.now());
+      packets.push({
+        type: 'sr',
+        ssrc: this.ssrc,
+        ntpSeconds: ntp.seconds,
+        ntpFraction: ntp.fraction,
+        rtpTimestamp: this.timestamp,
+        packetCount: this.sentPackets >>> 0,
+        octetCount: this.sentOctets >>> 0,
+        reports,
+      });
+    } else {
+      packets.push({ type: 'rr', ssrc: this.ssrc, reports });
+    }
+    // §6.1: every compound packet carries SDES CNAME.
+    packets.push({ type: 'sdes', chunks: [{ ssrc: this.ssrc, items: [{ type: 1, text: this.cname }] }] });
+    if (bye) {
+      const packet: RtcpPacket = { type: 'bye', ssrcs: [this.ssrc] };
+      if (reason) packet.reason = reason;
+      packets.push(packet);
+    }
+    this.rtcp.send(serializeRtcp(packets), this.remote.rtcpPort, this.remote.address);
+    this.counters.rtcpOut++;
+  }
+
+  getStats(): EndpointStats {
+    const jb = this.jitter.counters;
+    return {
+      ...this.counters,
+      lost: Math.max(0, this.stats.lost),
+      late: jb.late,
+      duplicates: jb.duplicates,
+      concealed: jb.lost,
+      discarded: jb.discarded,
+      jitterMs: Math.round(this.stats.jitterMs * 100) / 100,
+      remoteReport: this.remoteReport,
+    };
+  }
+
+  get hasRemote(): boolean {
+    return this.remote !== undefined;
+  }
+
+  /** Sends RTCP BYE (§6.3.7) and releases the ports. */
+  close(reason = 'hangup'): EndpointStats {
+    if (this.closed) return this.getStats();
+    try {
+      this.sendRtcp(true, reason);
+    } catch {
+      // The socket may already be unusable; closing matters more than the BYE.
+    }
+    this.closed = true;
+    const stats = this.getStats();
+    for (const w of this.dtmfWaiters)
+      w.reject(new MediaError('MEDIA_CLOSED', `endpoint ${this.id} closed before its DTMF was sent`));
+    this.dtmfWaiters = [];
+    this.rtp.close();
+    this.rtcp.close();
+    return stats;
+  }
+}

@@ -1,0 +1,73 @@
+import { performance } from 'node:perf_hooks';
+
+/**
+ * The one clock of a media worker: a callback every `periodMs`, scheduled against absolute
+ * deadlines (start + n·period) so that timer slop does not accumulate into drift — the nth
+ * tick is due at the same instant however late the previous ones ran. A tick that starts
+ * more than `maxBehindTicks` periods late does not replay the backlog (that would send a
+ * burst of packets); the missed ticks are reported to the callback, which advances RTP
+ * timestamps over them, and the schedule resumes from now.
+ */
+export interface TickInfo {
+  /** Monotonic time of this tick's deadline, ms. */
+  deadline: number;
+  /** How late the tick started, ms. */
+  lateMs: number;
+  /** Ticks skipped just before this one. */
+  skipped: number;
+}
+
+export class Ticker {
+  private timer: NodeJS.Timeout | undefined;
+  private next = 0;
+  ticks = 0;
+  skippedTicks = 0;
+  maxLateMs = 0;
+  workMs = 0;
+
+  constructor(
+    private readonly periodMs: number,
+    private readonly onTick: (tick: TickInfo) => void,
+    private readonly maxBehindTicks = 3,
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.next = performance.now() + this.periodMs;
+    this.schedule();
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  get running(): boolean {
+    return this.timer !== undefined;
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(() => this.run(), Math.max(0, this.next - performance.now()));
+  }
+
+  private run(): void {
+    const now = performance.now();
+    let lateMs = now - this.next;
+    let skipped = 0;
+    if (lateMs > this.periodMs * this.maxBehindTicks) {
+      skipped = Math.floor(lateMs / this.periodMs);
+      this.next += skipped * this.periodMs;
+      this.skippedTicks += skipped;
+      lateMs = now - this.next;
+    }
+    if (lateMs > this.maxLateMs) this.maxLateMs = lateMs;
+    this.ticks++;
+    try {
+      this.onTick({ deadline: this.next, lateMs, skipped });
+    } finally {
+      this.workMs += performance.now() - now;
+      this.next += this.periodMs;
+      if (this.timer) this.schedule();
+    }
+  }
+}
