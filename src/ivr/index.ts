@@ -1,0 +1,13 @@
+/**
+ * ivr: the self-service line. In: a flow (validated JSON), call events (digits, prompt
+ * finished, timeouts, hang-up) and the answers of the ports it is given (banking, queue,
+ * media, SMS, HTTP, customers, recording). Out: prompt lists to play, port requests, and
+ * domain events with PINs and card numbers masked, from which path and containment are
+ * reported. It never does I/O of its own, never reads the wall clock, and never lets a secret
+ * keyed by the caller reach an event, a log line or a recording.
+ */
+export { type IvrErrorCode, ivrError, ivrErrors } from './errors';
+export { type Sayable, say, speechFragments } from './say';
+export { isLang, type Lang, languages, type Spoken } from './speech';
+export { enAmount, enDate, enDigits, enNumber, enPercent, enTime } from './speech-en';
+export { zhAmount, zhDate, zhDigits, zhNumber, zhPercent, zhTime } from './speech-zh';
