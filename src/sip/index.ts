@@ -7,6 +7,28 @@
  */
 
 export { formatNameAddr, type NameAddr, parseNameAddr, tagOf, withParam } from './address';
+export {
+  answerChallenge,
+  challengeHeaders,
+  computeDigestResponse,
+  computeHa1,
+  type DigestAlgorithm,
+  DigestAuthenticator,
+  type DigestAuthenticatorOptions,
+  type DigestChallenge,
+  type DigestCredentials,
+  type DigestFailure,
+  type DigestVerdict,
+  digestAlgorithms,
+  digestFailures,
+  digestUriOf,
+  formatChallenge,
+  formatCredentials,
+  type Ha1Lookup,
+  parseAuthHeader,
+  parseDigestChallenge,
+  parseDigestCredentials,
+} from './digest';
 export { isSipError, type Salvage, SipError, type SipErrorCode, sipErrorCodes } from './errors';
 export {
   acceptsType,

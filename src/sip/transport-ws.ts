@@ -1,0 +1,91 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { Flow, HostPort, InboundHandler, Transport } from './transport';
+import { hostPortKey } from './transport';
+
+let nextSocket = 1;
+
+class WsFlow implements Flow {
+  readonly protocol = 'ws' as const;
+  readonly reliable = true;
+  readonly id = `ws#${nextSocket++}`;
+  closed = false;
+
+  constructor(
+    private readonly socket: WebSocket,
+    readonly remote: HostPort,
+    readonly local: HostPort,
+  ) {}
+
+  send(data: Buffer): Promise<void> {
+    if (this.closed || socketClosed(this.socket)) {
+      return Promise.reject(new Error(`WebSocket ${this.id} to ${hostPortKey(this.remote)} is closed`));
+    }
+    // RFC 7118 §5.1: a SIP message is one WebSocket message; text frames carry UTF-8 SIP.
+    return new Promise((resolve, reject) => this.socket.send(data.toString('utf8'), (error) => (error ? reject(error) : resolve())));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket.close(1000);
+  }
+}
+
+function socketClosed(socket: WebSocket): boolean {
+  return socket.readyState !== socket.OPEN;
+}
+
+/**
+ * SIP over WebSocket (RFC 7118) at `/sip` on the HTTP port, for browsers (SIP.js). The
+ * WebSocket server negotiates the `sip` subprotocol (see the api module's websocket options).
+ * Browsers cannot be dialled: a flow exists only while the browser keeps its socket open, so
+ * requests to a WebSocket contact go over the socket it registered from.
+ */
+export class WsTransport implements Transport {
+  readonly protocol = 'ws' as const;
+  private readonly byRemote = new Map<string, WsFlow>();
+  private localAddress: HostPort = { address: '0.0.0.0', port: 0 };
+
+  constructor(
+    private readonly onData: InboundHandler,
+    private readonly maxMessageBytes: number,
+  ) {}
+
+  get local(): HostPort {
+    return this.localAddress;
+  }
+
+  /** The Fastify plugin that serves `/sip`; authentication is SIP digest, not an HTTP session. */
+  readonly plugin = async (app: FastifyInstance): Promise<void> => {
+    app.get('/sip', { websocket: true, config: { access: 'public' }, schema: { hide: true } }, (socket: WebSocket, request: FastifyRequest) => {
+      const remote = { address: request.ip, port: request.socket.remotePort ?? 0 };
+      const local = { address: request.socket.localAddress ?? '0.0.0.0', port: request.socket.localPort ?? 0 };
+      this.localAddress = local;
+      const flow = new WsFlow(socket, remote, local);
+      const key = hostPortKey(remote);
+      this.byRemote.set(key, flow);
+      socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+        const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+        if (bytes.length > this.maxMessageBytes) {
+          socket.close(1009, 'message too big');
+          return;
+        }
+        this.onData(bytes, flow);
+      });
+      socket.on('close', () => {
+        flow.closed = true;
+        if (this.byRemote.get(key) === flow) this.byRemote.delete(key);
+      });
+    });
+  };
+
+  async flowTo(destination: HostPort): Promise<Flow> {
+    const flow = this.byRemote.get(hostPortKey(destination));
+    if (!flow || flow.closed) throw new Error(`no open WebSocket from ${hostPortKey(destination)}`);
+    return flow;
+  }
+
+  async close(): Promise<void> {
+    for (const flow of this.byRemote.values()) flow.close();
+  }
+}
