@@ -77,6 +77,19 @@ export {
 } from './message';
 export { DEFAULT_MAX_MESSAGE_BYTES, type ParseOptions, parseMessage } from './parser';
 export {
+  answerOffer,
+  createOffer,
+  type Direction,
+  directions,
+  type G711,
+  isHoldOffer,
+  type LocalMedia,
+  type NegotiatedAudio,
+  parseSdp,
+  readAnswer,
+  SdpOrigin,
+} from './sdp';
+export {
   type AbsoluteUri,
   formatUri,
   isSipUri,

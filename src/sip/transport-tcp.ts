@@ -2,9 +2,9 @@ import net from 'node:net';
 import { isSipError } from './errors';
 import { StreamFramer } from './framer';
 import { serializeMessage } from './message';
-import { responseFromSalvage } from './validate';
 import type { Flow, HostPort, InboundHandler, Transport } from './transport';
 import { hostPortKey } from './transport';
+import { responseFromSalvage } from './validate';
 
 let nextConnection = 1;
 
@@ -21,8 +21,11 @@ class TcpFlow implements Flow {
   ) {}
 
   send(data: Buffer): Promise<void> {
-    if (this.closed) return Promise.reject(new Error(`connection ${this.id} to ${hostPortKey(this.remote)} is closed`));
-    return new Promise((resolve, reject) => this.socket.write(data, (error) => (error ? reject(error) : resolve())));
+    if (this.closed)
+      return Promise.reject(new Error(`connection ${this.id} to ${hostPortKey(this.remote)} is closed`));
+    return new Promise((resolve, reject) =>
+      this.socket.write(data, (error) => (error ? reject(error) : resolve())),
+    );
   }
 
   close(): void {
@@ -56,7 +59,12 @@ export class TcpTransport implements Transport {
     private readonly options: TcpOptions,
   ) {}
 
-  static async listen(host: string, port: number, onData: InboundHandler, options: TcpOptions): Promise<TcpTransport> {
+  static async listen(
+    host: string,
+    port: number,
+    onData: InboundHandler,
+    options: TcpOptions,
+  ): Promise<TcpTransport> {
     const server = net.createServer();
     const transport = new TcpTransport(server, onData, options);
     server.maxConnections = options.maxConnections ?? 20_000;
@@ -79,7 +87,10 @@ export class TcpTransport implements Transport {
 
   private adopt(socket: net.Socket): TcpFlow {
     const remote = { address: socket.remoteAddress ?? '0.0.0.0', port: socket.remotePort ?? 0 };
-    const local = { address: socket.localAddress ?? this.localAddress.address, port: socket.localPort ?? this.localAddress.port };
+    const local = {
+      address: socket.localAddress ?? this.localAddress.address,
+      port: socket.localPort ?? this.localAddress.port,
+    };
     const flow = new TcpFlow(socket, remote, local);
     const key = hostPortKey(remote);
     this.byRemote.set(key, flow);
@@ -92,7 +103,12 @@ export class TcpTransport implements Transport {
       try {
         frames = framer.push(chunk);
       } catch (error) {
-        if (isSipError(error) && error.salvage && !error.salvage.isResponse && error.salvage.method !== 'ACK') {
+        if (
+          isSipError(error) &&
+          error.salvage &&
+          !error.salvage.isResponse &&
+          error.salvage.method !== 'ACK'
+        ) {
           const response = responseFromSalvage(error.salvage, error.status, error.reason);
           socket.end(serializeMessage(response));
         } else socket.destroy();

@@ -18,7 +18,9 @@ class UdpFlow implements Flow {
 
   send(data: Buffer): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.socket.send(data, this.remote.port, this.remote.address, (error) => (error ? reject(error) : resolve()));
+      this.socket.send(data, this.remote.port, this.remote.address, (error) =>
+        error ? reject(error) : resolve(),
+      );
     });
   }
 
@@ -39,10 +41,17 @@ export class UdpTransport implements Transport {
 
   private constructor(private readonly socket: dgram.Socket) {}
 
-  static async listen(host: string, port: number, onData: InboundHandler, onError: (error: Error) => void): Promise<UdpTransport> {
+  static async listen(
+    host: string,
+    port: number,
+    onData: InboundHandler,
+    onError: (error: Error) => void,
+  ): Promise<UdpTransport> {
     const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
     const transport = new UdpTransport(socket);
-    socket.on('message', (data, rinfo) => onData(data, transport.flowFor({ address: rinfo.address, port: rinfo.port })));
+    socket.on('message', (data, rinfo) =>
+      onData(data, transport.flowFor({ address: rinfo.address, port: rinfo.port })),
+    );
     socket.on('error', onError);
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);

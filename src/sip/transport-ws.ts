@@ -22,7 +22,9 @@ class WsFlow implements Flow {
       return Promise.reject(new Error(`WebSocket ${this.id} to ${hostPortKey(this.remote)} is closed`));
     }
     // RFC 7118 §5.1: a SIP message is one WebSocket message; text frames carry UTF-8 SIP.
-    return new Promise((resolve, reject) => this.socket.send(data.toString('utf8'), (error) => (error ? reject(error) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.socket.send(data.toString('utf8'), (error) => (error ? reject(error) : resolve())),
+    );
   }
 
   close(): void {
@@ -57,26 +59,37 @@ export class WsTransport implements Transport {
 
   /** The Fastify plugin that serves `/sip`; authentication is SIP digest, not an HTTP session. */
   readonly plugin = async (app: FastifyInstance): Promise<void> => {
-    app.get('/sip', { websocket: true, config: { access: 'public' }, schema: { hide: true } }, (socket: WebSocket, request: FastifyRequest) => {
-      const remote = { address: request.ip, port: request.socket.remotePort ?? 0 };
-      const local = { address: request.socket.localAddress ?? '0.0.0.0', port: request.socket.localPort ?? 0 };
-      this.localAddress = local;
-      const flow = new WsFlow(socket, remote, local);
-      const key = hostPortKey(remote);
-      this.byRemote.set(key, flow);
-      socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
-        const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-        if (bytes.length > this.maxMessageBytes) {
-          socket.close(1009, 'message too big');
-          return;
-        }
-        this.onData(bytes, flow);
-      });
-      socket.on('close', () => {
-        flow.closed = true;
-        if (this.byRemote.get(key) === flow) this.byRemote.delete(key);
-      });
-    });
+    app.get(
+      '/sip',
+      { websocket: true, config: { access: 'public' }, schema: { hide: true } },
+      (socket: WebSocket, request: FastifyRequest) => {
+        const remote = { address: request.ip, port: request.socket.remotePort ?? 0 };
+        const local = {
+          address: request.socket.localAddress ?? '0.0.0.0',
+          port: request.socket.localPort ?? 0,
+        };
+        this.localAddress = local;
+        const flow = new WsFlow(socket, remote, local);
+        const key = hostPortKey(remote);
+        this.byRemote.set(key, flow);
+        socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+          const bytes = Buffer.isBuffer(data)
+            ? data
+            : Array.isArray(data)
+              ? Buffer.concat(data)
+              : Buffer.from(data);
+          if (bytes.length > this.maxMessageBytes) {
+            socket.close(1009, 'message too big');
+            return;
+          }
+          this.onData(bytes, flow);
+        });
+        socket.on('close', () => {
+          flow.closed = true;
+          if (this.byRemote.get(key) === flow) this.byRemote.delete(key);
+        });
+      },
+    );
   };
 
   async flowTo(destination: HostPort): Promise<Flow> {
