@@ -1,0 +1,45 @@
+/**
+ * acd: automatic call distribution. In: queue and agent configuration, agent actions (login,
+ * ready, not-ready, accept, decline, release, wrap-up) and contacts to route (enqueue, abandon,
+ * callback). Out: routing decisions as domain events through a publisher port, positions and
+ * wait estimates, real-time statistics, records for the store and a snapshot to restore from;
+ * and a simulator that runs the same engine on virtual time. It never touches the network or
+ * the database and never reads the wall clock: time comes from the injected Clock. The one
+ * exception is `simulateAcdCommand`, the CLI's entry, which reads the scenario file it is given.
+ */
+export { AcdEngine, type AcdEngineOptions, type RestoreOptions, type RestoreResult } from './engine';
+export { AcdError, type AcdErrorCode, acdErrorCodes } from './errors';
+export type { AcdEvents, AcdPublisher } from './events';
+export { Random } from './sim/random';
+export {
+  type AcdRecordPort,
+  type AcdSnapshot,
+  type AgentConfig,
+  type AgentConfigInput,
+  type AgentState,
+  type AgentStateKind,
+  type AgentStatistics,
+  acdSnapshotSchema,
+  agentConfigSchema,
+  agentStateKinds,
+  type Channel,
+  type CustomerTier,
+  channels,
+  customerTiers,
+  type EnqueueRequestInput,
+  type EnqueueResult,
+  enqueueRequestSchema,
+  type InteractionRecord,
+  type InteractionState,
+  interactionRecordSchema,
+  interactionStates,
+  type Presence,
+  type QueueConfig,
+  type QueueConfigInput,
+  type QueueId,
+  type QueueStatistics,
+  queueConfigSchema,
+  type RoutingStrategy,
+  routingStrategies,
+  type WaitEstimate,
+} from './types';

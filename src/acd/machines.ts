@@ -1,0 +1,100 @@
+import { AcdError } from './errors';
+import type { AgentState, AgentStateKind, InteractionState } from './types';
+
+/**
+ * The agent state machine.
+ *
+ * ```
+ *  logged-out ──login──► not-ready(reason) ◄─────► ready ──offer──► reserved ──accept──► busy
+ *      ▲                   │   ▲   ▲                ▲ ▲               │ │                  │ release
+ *      └───── logout ──────┘   │   └── no answer, ──┼─┼───────────────┘ │                  ▼
+ *        (also from ready)     │       declined     │ └── withdrawn ────┘        wrap-up(deadline,
+ *                              │                    └──── deadline or agent done ───┘  extendable)
+ *                              └──── deadline, when not-ready was asked during the work ──┘
+ * ```
+ *
+ * With capacity for several interactions (three chats) the state summarises them, so a few
+ * more edges exist: busy → reserved (a second chat offered), wrap-up → reserved, reserved →
+ * wrap-up (an offer withdrawn while another chat wraps up). Edges into `busy` come only from
+ * `reserved`: nobody is busy without an accepted offer, and logging out needs empty hands.
+ */
+const agentEdges: Record<AgentStateKind, readonly AgentStateKind[]> = {
+  'logged-out': ['not-ready'],
+  'not-ready': ['not-ready', 'ready', 'logged-out'],
+  ready: ['not-ready', 'reserved', 'logged-out'],
+  reserved: ['reserved', 'busy', 'ready', 'not-ready', 'wrap-up'],
+  busy: ['busy', 'reserved', 'wrap-up', 'ready', 'not-ready'],
+  'wrap-up': ['wrap-up', 'ready', 'not-ready', 'reserved'],
+};
+
+export function agentStatesEqual(a: AgentState, b: AgentState): boolean {
+  switch (a.kind) {
+    case 'logged-out':
+    case 'ready':
+      return b.kind === a.kind;
+    case 'not-ready':
+      return b.kind === 'not-ready' && b.reason === a.reason;
+    case 'reserved':
+      return (
+        b.kind === 'reserved' && b.interactionId === a.interactionId && b.offerDeadline === a.offerDeadline
+      );
+    case 'busy':
+      return (
+        b.kind === 'busy' &&
+        b.interactionIds.length === a.interactionIds.length &&
+        a.interactionIds.every((id, index) => b.interactionIds[index] === id)
+      );
+    case 'wrap-up':
+      return b.kind === 'wrap-up' && b.interactionId === a.interactionId && b.deadline === a.deadline;
+  }
+}
+
+/**
+ * Checks an agent's move; returns false when nothing changed (so nothing is emitted) and
+ * throws ACD_ILLEGAL_TRANSITION, naming both states, on an edge the machine does not have.
+ */
+export function checkAgentTransition(agentId: string, from: AgentState, to: AgentState): boolean {
+  if (agentStatesEqual(from, to)) return false;
+  if (!agentEdges[from.kind].includes(to.kind)) {
+    throw new AcdError(
+      'ACD_ILLEGAL_TRANSITION',
+      `agent ${agentId}: illegal transition ${from.kind} → ${to.kind}`,
+    );
+  }
+  return true;
+}
+
+/**
+ * The interaction inside the ACD.
+ *
+ * ```
+ *  waiting ──offer──► offered ──accept──► connected ──release──► wrap-up ──► completed
+ *   │  ▲                │ │                    └──── release without wrap-up ───┘
+ *   │  └─ no answer, ───┘ └──► abandoned, canceled
+ *   │     declined, logout
+ *   └──► abandoned, max-wait, canceled
+ * ```
+ */
+const interactionEdges: Record<InteractionState, readonly InteractionState[]> = {
+  waiting: ['offered', 'abandoned', 'max-wait', 'canceled'],
+  offered: ['connected', 'waiting', 'abandoned', 'canceled'],
+  connected: ['wrap-up', 'completed'],
+  'wrap-up': ['completed'],
+  completed: [],
+  abandoned: [],
+  'max-wait': [],
+  canceled: [],
+};
+
+export function checkInteractionTransition(
+  interactionId: string,
+  from: InteractionState,
+  to: InteractionState,
+): void {
+  if (!interactionEdges[from].includes(to)) {
+    throw new AcdError(
+      'ACD_ILLEGAL_TRANSITION',
+      `interaction ${interactionId}: illegal transition ${from} → ${to}`,
+    );
+  }
+}
