@@ -22,9 +22,10 @@ import { ReceiveStats } from './rtp-stats';
 import { dtmfTone, type ToneGenerator } from './tone';
 
 export const FRAME_SAMPLES = 160; // 20 ms at 8 kHz
+const FRAME_MS = 20;
 const RATE = 8000;
 /** RFC 3550 §6.2: 5 s minimum interval between RTCP reports, randomised by [0.5, 1.5] (§6.3.1). */
-const RTCP_INTERVAL_TICKS = 250;
+const RTCP_INTERVAL_MS = 5000;
 /** RFC 3389 comfort noise: played as silence. */
 const PT_CN = 13;
 
@@ -105,6 +106,7 @@ export class RtpEndpoint {
   /** Send back what is received (a line test, and the 8888 demo's echo step). */
   echo = false;
 
+  private rtcpIntervalTicks = RTCP_INTERVAL_MS / FRAME_MS;
   private rtcpCountdown: number;
   private lastSr: { middle: number; at: number } | undefined;
   private remoteReport: EndpointStats['remoteReport'] = null;
@@ -137,7 +139,7 @@ export class RtpEndpoint {
     this.rtcp = rtcp;
     this.cname = `teller@${bindAddress}`;
     this.jitter = new JitterBuffer<Queued>();
-    this.rtcpCountdown = Math.round(RTCP_INTERVAL_TICKS * (0.5 + Math.random()));
+    this.rtcpCountdown = Math.round(this.rtcpIntervalTicks * (0.5 + Math.random()));
     rtp.on('message', (msg, rinfo) => this.onRtp(msg, rinfo));
     rtcp.on('message', (msg, rinfo) => this.onRtcp(msg, rinfo));
     // A send to an unreachable peer surfaces as an asynchronous socket error (ICMP); it must not kill the worker.
@@ -197,6 +199,13 @@ export class RtpEndpoint {
     if (s.symmetric !== undefined) this.symmetric = s.symmetric;
     if (s.mediaTimeoutMs !== undefined) this.mediaTimeoutMs = s.mediaTimeoutMs;
     if (s.cname) this.cname = s.cname;
+    if (s.rtcpIntervalMs !== undefined) {
+      this.rtcpIntervalTicks = Math.max(1, s.rtcpIntervalMs / FRAME_MS);
+      this.rtcpCountdown = Math.min(
+        this.rtcpCountdown,
+        Math.round(this.rtcpIntervalTicks * (0.5 + Math.random())),
+      );
+    }
     if (s.jitterPackets !== undefined)
       this.jitter = new JitterBuffer<Queued>({ targetDepth: s.jitterPackets });
     if (s.remote) {
@@ -471,7 +480,7 @@ export class RtpEndpoint {
     this.timestamp = (this.timestamp + FRAME_SAMPLES) >>> 0;
     this.settleDtmfWaiters();
     if (--this.rtcpCountdown <= 0) {
-      this.rtcpCountdown = Math.round(RTCP_INTERVAL_TICKS * (0.5 + Math.random()));
+      this.rtcpCountdown = Math.max(1, Math.round(this.rtcpIntervalTicks * (0.5 + Math.random())));
       this.sendRtcp(false);
     }
   }
@@ -503,8 +512,9 @@ export class RtpEndpoint {
     });
   }
 
-  private sendRtcp(bye: boolean, reason?: string): void {
-    if (!this.remote || this.direction === 'inactive') return;
+  /** Sends a compound report; returns false when there is no one to send to. `done` runs once it left. */
+  private sendRtcp(bye: boolean, reason?: string, done?: () => void): boolean {
+    if (!this.remote || this.direction === 'inactive') return false;
     const packets: RtcpPacket[] = [];
     const reports = [];
     if (this.sourceSsrc !== undefined && this.stats.received > 0) {
@@ -539,8 +549,9 @@ export class RtpEndpoint {
       if (reason) packet.reason = reason;
       packets.push(packet);
     }
-    this.rtcp.send(serializeRtcp(packets), this.remote.rtcpPort, this.remote.address);
+    this.rtcp.send(serializeRtcp(packets), this.remote.rtcpPort, this.remote.address, done && (() => done()));
     this.counters.rtcpOut++;
+    return true;
   }
 
   getStats(): EndpointStats {
@@ -561,21 +572,29 @@ export class RtpEndpoint {
     return this.remote !== undefined;
   }
 
-  /** Sends RTCP BYE (§6.3.7) and releases the ports. */
+  /** Sends RTCP BYE (§6.3.7) and releases the ports (the RTCP one once the BYE has left). */
   close(reason = 'hangup'): EndpointStats {
     if (this.closed) return this.getStats();
-    try {
-      this.sendRtcp(true, reason);
-    } catch {
-      // The socket may already be unusable; closing matters more than the BYE.
-    }
     this.closed = true;
+    const closeRtcp = () => {
+      try {
+        this.rtcp.close();
+      } catch {
+        // already closed: nothing left to release
+      }
+    };
+    let sent = false;
+    try {
+      sent = this.sendRtcp(true, reason, closeRtcp);
+    } catch {
+      sent = false; // the socket is unusable; releasing the port matters more than the BYE
+    }
+    if (!sent) closeRtcp();
     const stats = this.getStats();
     for (const w of this.dtmfWaiters)
       w.reject(new MediaError('MEDIA_CLOSED', `endpoint ${this.id} closed before its DTMF was sent`));
     this.dtmfWaiters = [];
     this.rtp.close();
-    this.rtcp.close();
     return stats;
   }
 }

@@ -288,28 +288,35 @@ export class MediaEngine {
     }
     if (!slot) throw new MediaError('MEDIA_WORKER_DIED', 'no media worker is running');
     const id = randomUUID() as EndpointId;
+    // Counted on its worker at once, so that endpoints created concurrently spread out.
+    slot.endpoints.add(id);
     const attempts = Math.min(64, Math.floor((this.portMax - this.portMin + 1) / 2));
-    for (let attempt = 0; attempt < attempts; attempt++) {
-      const port = this.nextPort();
-      this.usedPorts.add(port);
-      try {
-        const ports = await slot.channel.request('endpoint.create', {
-          id,
-          port,
-          bindAddress: this.bindAddress,
-          settings,
-        });
-        slot.endpoints.add(id);
-        this.endpointSlot.set(id, slot);
-        this.endpointPort.set(id, port);
-        return { id, ...ports, bindAddress: this.bindAddress, worker: slot.index };
-      } catch (error) {
-        this.usedPorts.delete(port);
-        // Another program holds this port: skip it and try the next pair.
-        if (error instanceof MediaError && error.code === 'MEDIA_PORT_IN_USE') continue;
-        throw error;
+    try {
+      for (let attempt = 0; attempt < attempts; attempt++) {
+        const port = this.nextPort();
+        this.usedPorts.add(port);
+        try {
+          const ports = await slot.channel.request('endpoint.create', {
+            id,
+            port,
+            bindAddress: this.bindAddress,
+            settings,
+          });
+          this.endpointSlot.set(id, slot);
+          this.endpointPort.set(id, port);
+          return { id, ...ports, bindAddress: this.bindAddress, worker: slot.index };
+        } catch (error) {
+          this.usedPorts.delete(port);
+          // Another program holds this port: skip it and try the next pair.
+          if (error instanceof MediaError && error.code === 'MEDIA_PORT_IN_USE') continue;
+          throw error;
+        }
       }
+    } catch (error) {
+      slot.endpoints.delete(id);
+      throw error;
     }
+    slot.endpoints.delete(id);
     throw new MediaError('MEDIA_NO_PORT', `no bindable RTP port pair found after ${attempts} tries`);
   }
 

@@ -35,6 +35,14 @@ describe('jitter buffer', () => {
     expect(jb.counters.late).toBe(1);
   });
 
+  it('counts a copy of a packet already played as a duplicate, not as late', () => {
+    const jb = new JitterBuffer<number>({ targetDepth: 1 });
+    jb.push(1, 1);
+    expect(jb.pop()).toBe(1);
+    expect(jb.push(1, 1)).toBe('duplicate');
+    expect(jb.counters).toMatchObject({ duplicates: 1, late: 0 });
+  });
+
   it('accepts a packet that was merely reordered before playout began', () => {
     const jb = new JitterBuffer<number>({ targetDepth: 3 });
     jb.push(5, 5);

@@ -40,9 +40,14 @@ export interface JitterBufferOptions {
 
 type State = 'buffering' | 'playing';
 
+/** How far back played sequence numbers are remembered (2.5 s of 20 ms packets). */
+const PLAYED_MEMORY = 128;
+
 export class JitterBuffer<T> {
   private readonly slots = new Map<number, T>();
   private readonly skipped = new Set<number>();
+  /** Recently played sequence numbers, so that a copy of a played packet counts as a duplicate, not late. */
+  private readonly played = new Set<number>();
   private state: State = 'buffering';
   /** The next extended sequence number to play; undefined before the first packet. */
   private cursor: number | undefined;
@@ -85,6 +90,7 @@ export class JitterBuffer<T> {
   reset(): void {
     this.slots.clear();
     this.skipped.clear();
+    this.played.clear();
     this.cursor = undefined;
     this.highest = -1;
     this.started = false;
@@ -102,6 +108,10 @@ export class JitterBuffer<T> {
       this.reset();
     }
     if (this.cursor !== undefined && seq < this.cursor) {
+      if (this.played.has(seq)) {
+        this.counters.duplicates++;
+        return 'duplicate';
+      }
       if (!this.started) {
         this.cursor = seq; // reordered before playout began: it still has its slot
       } else {
@@ -153,6 +163,8 @@ export class JitterBuffer<T> {
     if (item !== undefined) {
       this.slots.delete(seq);
       this.cursor++;
+      this.played.add(seq);
+      this.played.delete(seq - PLAYED_MEMORY);
       return item;
     }
     if (this.slots.size > 0) {

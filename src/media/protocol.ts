@@ -49,6 +49,8 @@ export interface StreamSettings {
   mediaTimeoutMs?: number;
   /** Jitter buffer target in 20 ms packets, default 2. */
   jitterPackets?: number;
+  /** Mean interval between RTCP reports, ms; default 5000 (RFC 3550 §6.2 minimum), randomised ×[0.5, 1.5]. */
+  rtcpIntervalMs?: number;
   /** CNAME for RTCP SDES; default `teller@<bind address>`. */
   cname?: string;
 }

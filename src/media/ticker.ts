@@ -1,12 +1,11 @@
-import { performance } from 'node:perf_hooks';
-
 /**
  * The one clock of a media worker: a callback every `periodMs`, scheduled against absolute
  * deadlines (start + n·period) so that timer slop does not accumulate into drift — the nth
  * tick is due at the same instant however late the previous ones ran. A tick that starts
  * more than `maxBehindTicks` periods late does not replay the backlog (that would send a
  * burst of packets); the missed ticks are reported to the callback, which advances RTP
- * timestamps over them, and the schedule resumes from now.
+ * timestamps over them, and the schedule resumes from now. Time is the global monotonic
+ * `performance.now()`, read through `globalThis` so that tests can fake it.
  */
 export interface TickInfo {
   /** Monotonic time of this tick's deadline, ms. */

@@ -1,0 +1,59 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Ticker, type TickInfo } from './ticker';
+
+describe('ticker', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('starts every tick on the 20 ms grid although each tick takes a different time (no drift)', () => {
+    const starts: number[] = [];
+    const base = performance.now();
+    const costs = [0, 7, 15, 3, 19, 1];
+    const ticker = new Ticker(20, () => {
+      starts.push(performance.now() - base);
+      vi.advanceTimersByTime(costs[starts.length % costs.length]!); // the tick's own work
+    });
+    ticker.start();
+    vi.advanceTimersByTime(1000);
+    ticker.stop();
+    // (the fake clock moved further than 1000 ms: the ticks' own work advanced it too)
+    expect(starts.length).toBeGreaterThanOrEqual(50);
+    expect(starts.every((s, i) => Math.abs(s - 20 * (i + 1)) < 1e-6)).toBe(true);
+    expect(ticker.skippedTicks).toBe(0);
+  });
+
+  it('skips a backlog instead of replaying it, and reports how many ticks it skipped', () => {
+    const ticks: TickInfo[] = [];
+    const ticker = new Ticker(
+      20,
+      (t) => {
+        ticks.push(t);
+        if (ticks.length === 2) vi.advanceTimersByTime(200); // the thread stalls in this tick
+      },
+      3,
+    );
+    ticker.start();
+    vi.advanceTimersByTime(400);
+    ticker.stop();
+    const third = ticks[2]!;
+    expect(third.skipped).toBe(9);
+    expect(ticker.skippedTicks).toBe(9);
+    expect(ticks.slice(3).every((t) => t.skipped === 0 && t.lateMs < 1)).toBe(true);
+  });
+
+  it('stops for good when stopped from inside a tick', () => {
+    let count = 0;
+    const ticker = new Ticker(20, () => {
+      count++;
+      if (count === 3) ticker.stop();
+    });
+    ticker.start();
+    vi.advanceTimersByTime(1000);
+    expect(count).toBe(3);
+    expect(ticker.running).toBe(false);
+  });
+});
