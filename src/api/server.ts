@@ -30,6 +30,8 @@ export interface ApiDeps {
   checks: HealthCheck[];
   /** Route plugins of other modules, mounted under /api/v1. */
   plugins?: FastifyPluginAsync[];
+  /** Plugins mounted at the root (SIP over WebSocket at /sip, the web app at /). */
+  rootPlugins?: FastifyPluginAsync[];
   /** Login attempts per minute per address (default 30). */
   loginPerAddressPerMinute?: number;
   version?: string;
@@ -62,7 +64,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   );
 
   await app.register(fastifyCookie);
-  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(fastifyWebsocket, {
+    options: {
+      maxPayload: 64 * 1024,
+      // RFC 7118 §4.1: a SIP client offers the "sip" subprotocol and the server must select it;
+      // a client offering only protocols Teller does not speak is refused.
+      handleProtocols: (protocols: Set<string>) => (protocols.has('sip') ? 'sip' : false),
+    },
+  });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
