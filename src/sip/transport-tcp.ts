@@ -1,9 +1,10 @@
 import net from 'node:net';
 import { isSipError } from './errors';
 import { StreamFramer } from './framer';
+import type { SipMessage } from './message';
 import { serializeMessage } from './message';
-import type { Flow, HostPort, InboundHandler, Transport } from './transport';
-import { hostPortKey } from './transport';
+import type { Flow, HostPort, InboundHandler, SipListener } from './transport';
+import { hostPortKey, sendMessage } from './transport';
 import { responseFromSalvage } from './validate';
 
 let nextConnection = 1;
@@ -20,7 +21,11 @@ class TcpFlow implements Flow {
     readonly local: HostPort,
   ) {}
 
-  send(data: Buffer): Promise<void> {
+  send(message: SipMessage): Promise<void> {
+    return sendMessage(this, message);
+  }
+
+  write(data: Buffer): Promise<void> {
     if (this.closed)
       return Promise.reject(new Error(`connection ${this.id} to ${hostPortKey(this.remote)} is closed`));
     return new Promise((resolve, reject) =>
@@ -47,7 +52,7 @@ export interface TcpOptions {
  * cannot be resynchronised. Connections are kept by remote address, so responses and requests to a
  * registered TCP contact reuse the connection the phone opened (it is usually behind NAT).
  */
-export class TcpTransport implements Transport {
+export class TcpTransport implements SipListener {
   readonly protocol = 'tcp' as const;
   private readonly byRemote = new Map<string, TcpFlow>();
   private readonly sockets = new Set<net.Socket>();

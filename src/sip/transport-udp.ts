@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
-import type { Flow, HostPort, InboundHandler, Transport } from './transport';
-import { hostPortKey } from './transport';
+import type { SipMessage } from './message';
+import type { Flow, HostPort, InboundHandler, SipListener } from './transport';
+import { hostPortKey, sendMessage } from './transport';
 
 class UdpFlow implements Flow {
   readonly protocol = 'udp' as const;
@@ -16,7 +17,11 @@ class UdpFlow implements Flow {
     this.id = `udp:${hostPortKey(remote)}`;
   }
 
-  send(data: Buffer): Promise<void> {
+  send(message: SipMessage): Promise<void> {
+    return sendMessage(this, message);
+  }
+
+  write(data: Buffer): Promise<void> {
     return new Promise((resolve, reject) => {
       this.socket.send(data, this.remote.port, this.remote.address, (error) =>
         error ? reject(error) : resolve(),
@@ -34,7 +39,7 @@ class UdpFlow implements Flow {
  * parser's to refuse. Flows are cached per source so a busy peer costs one object, not one per
  * packet; the cache is bounded.
  */
-export class UdpTransport implements Transport {
+export class UdpTransport implements SipListener {
   readonly protocol = 'udp' as const;
   private readonly flows = new Map<string, UdpFlow>();
   private localAddress: HostPort = { address: '0.0.0.0', port: 0 };

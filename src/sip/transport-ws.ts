@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { Flow, HostPort, InboundHandler, Transport } from './transport';
-import { hostPortKey } from './transport';
+import type { SipMessage } from './message';
+import type { Flow, HostPort, InboundHandler, SipListener } from './transport';
+import { hostPortKey, sendMessage } from './transport';
 
 let nextSocket = 1;
 
@@ -17,7 +18,11 @@ class WsFlow implements Flow {
     readonly local: HostPort,
   ) {}
 
-  send(data: Buffer): Promise<void> {
+  send(message: SipMessage): Promise<void> {
+    return sendMessage(this, message);
+  }
+
+  write(data: Buffer): Promise<void> {
     if (this.closed || socketClosed(this.socket)) {
       return Promise.reject(new Error(`WebSocket ${this.id} to ${hostPortKey(this.remote)} is closed`));
     }
@@ -43,7 +48,7 @@ function socketClosed(socket: WebSocket): boolean {
  * Browsers cannot be dialled: a flow exists only while the browser keeps its socket open, so
  * requests to a WebSocket contact go over the socket it registered from.
  */
-export class WsTransport implements Transport {
+export class WsTransport implements SipListener {
   readonly protocol = 'ws' as const;
   private readonly byRemote = new Map<string, WsFlow>();
   private localAddress: HostPort = { address: '0.0.0.0', port: 0 };

@@ -3,6 +3,8 @@
  * message came in on — a UDP source address, a TCP connection or a WebSocket — and can carry a
  * reply back the same way. Transactions and the core never learn which socket is underneath.
  */
+import { type SipMessage, serializeMessage } from './message';
+
 export const transportProtocols = ['udp', 'tcp', 'ws'] as const;
 export type TransportProtocol = (typeof transportProtocols)[number];
 
@@ -20,14 +22,27 @@ export interface Flow {
   /** True for TCP and WebSocket: no retransmissions (§17.1.1.2 Timer A applies to UDP only). */
   readonly reliable: boolean;
   readonly closed: boolean;
-  send(data: Buffer): Promise<void>;
+  /** Serializes and sends one message on this flow (a flow is a `Transport`). */
+  send(message: SipMessage): Promise<void>;
+  /** Writes bytes as they are (an already serialized message, a keep-alive). */
+  write(data: Buffer): Promise<void>;
   close(): void;
+}
+
+/**
+ * What a transaction sends on (STYLE.md: "the transport as an interface"): one peer, one path.
+ * Every `Flow` is one.
+ */
+export interface Transport {
+  readonly reliable: boolean;
+  send(message: SipMessage): Promise<void>;
 }
 
 /** What a transport hands upward: one complete message's bytes and the flow it arrived on. */
 export type InboundHandler = (data: Buffer, flow: Flow) => void;
 
-export interface Transport {
+/** A listening socket of one protocol (UDP, TCP, WebSocket) and the flows it carries. */
+export interface SipListener {
   readonly protocol: TransportProtocol;
   /** The address and port it listens on, once started. */
   readonly local: HostPort;
@@ -43,4 +58,12 @@ export function viaTransport(protocol: TransportProtocol): string {
 
 export function hostPortKey(hp: HostPort): string {
   return `${hp.address}:${hp.port}`;
+}
+
+/** The `send` of every flow: serialize, then write. */
+export function sendMessage(
+  flow: { write(data: Buffer): Promise<void> },
+  message: SipMessage,
+): Promise<void> {
+  return flow.write(serializeMessage(message));
 }
