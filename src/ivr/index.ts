@@ -7,6 +7,16 @@
  * keyed by the caller reach an event, a log line or a recording.
  */
 export { type IvrErrorCode, ivrError, ivrErrors } from './errors';
+export {
+  allPrompts,
+  type PromptKey,
+  type PromptText,
+  promptLibrary,
+  promptText,
+  type RenderablePrompt,
+  resolvePrompt,
+  utteranceText,
+} from './prompts';
 export { type Sayable, say, speechFragments } from './say';
 export { isLang, type Lang, languages, type Spoken } from './speech';
 export { enAmount, enDate, enDigits, enNumber, enPercent, enTime } from './speech-en';
