@@ -2,8 +2,9 @@
  * sip: the SIP stack, layered as RFC 3261 draws it. In: bytes from a transport (a datagram, a
  * WebSocket message, or a stream cut by StreamFramer). Out: parsed requests and responses,
  * verdicts for malformed ones, transactions that retransmit and time out on an injected Clock,
- * digest challenges and verdicts, SDP answers. It never opens a socket itself: the transport is
- * an interface (`send(message): Promise<void>`) that the server owning the sockets implements.
+ * dialogs, digest challenges and verdicts, SDP answers. The message, transaction, dialog, digest
+ * and SDP layers never touch a socket: they send through `SipSender` (`send(message): Promise<void>`),
+ * which the transports that own the sockets provide.
  */
 
 export { formatNameAddr, type NameAddr, parseNameAddr, tagOf, withParam } from './address';
@@ -89,6 +90,35 @@ export {
   readAnswer,
   SdpOrigin,
 } from './sdp';
+export { type SipSender, senderFor } from './sender';
+export { createCancel, createNon2xxAck } from './transactions/builders';
+export {
+  type ClientTransactionUser,
+  type InviteClientState,
+  InviteClientTransaction,
+  inviteClientStates,
+  type NonInviteClientState,
+  NonInviteClientTransaction,
+  nonInviteClientStates,
+} from './transactions/client';
+export {
+  type ClientTransaction,
+  type TransactionCore,
+  TransactionLayer,
+  type TransactionLayerOptions,
+} from './transactions/layer';
+export {
+  type InviteServerState,
+  InviteServerTransaction,
+  inviteServerStates,
+  type NonInviteServerState,
+  NonInviteServerTransaction,
+  nonInviteServerStates,
+  type ServerTransaction,
+  type ServerTransactionUser,
+} from './transactions/server';
+export { defaultTimers, type TimerValues } from './transactions/timers';
+export type { StateListener, TimerName } from './transactions/transaction';
 export {
   type AbsoluteUri,
   formatUri,
