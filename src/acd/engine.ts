@@ -1727,11 +1727,21 @@ export class AcdEngine {
     },
   ): Ix {
     const every = queue.config.announceEveryMs;
+    // Every field written in one fixed order, so all interactions share one hidden class.
     return {
-      ...fields,
+      id: fields.id,
       queue,
       channelIx: queue.channelIx,
+      customerId: fields.customerId,
+      tier: fields.tier,
+      boost: fields.boost,
+      lastAgentId: fields.lastAgentId,
+      attributes: fields.attributes,
+      enqueuedAt: fields.enqueuedAt,
+      order: fields.order,
       key: this.keyOf(queue, fields.tier, fields.boost, fields.enqueuedAt),
+      head: fields.head,
+      callback: fields.callback,
       callbackOffered: false,
       state: 'waiting',
       stage: 0,

@@ -10,7 +10,15 @@
 export { AcdEngine, type AcdEngineOptions, type RestoreOptions, type RestoreResult } from './engine';
 export { AcdError, type AcdErrorCode, acdErrorCodes } from './errors';
 export type { AcdEvents, AcdPublisher } from './events';
+export { type SimulateAcdCommandOptions, simulateAcdCommand } from './sim/command';
 export { Random } from './sim/random';
+export { parseScenario, type Scenario, type ScenarioInput, scenarioSchema } from './sim/scenario';
+export {
+  type AcdSimulationQueueResult,
+  type AcdSimulationResult,
+  formatAcdSimulation,
+  runAcdSimulation,
+} from './sim/simulator';
 export {
   type AcdRecordPort,
   type AcdSnapshot,
