@@ -9,6 +9,18 @@
 
 export { formatNameAddr, type NameAddr, parseNameAddr, tagOf, withParam } from './address';
 export {
+  AckWait,
+  Dialog,
+  type DialogId,
+  type DialogInit,
+  type DialogState,
+  dialogIdOfRequest,
+  dialogIdOfResponse,
+  dialogKey,
+  dialogStates,
+  type InDialogRequestInit,
+} from './dialog';
+export {
   answerChallenge,
   challengeHeaders,
   computeDigestResponse,
