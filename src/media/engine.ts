@@ -40,6 +40,8 @@ export interface MediaEngineOptions {
   logger?: Logger;
   /** Enables `debug.crash` for the tests that prove a dead worker fails its pending requests. */
   debug?: boolean;
+  /** Extra Node flags for the worker threads, e.g. `['--cpu-prof', '--cpu-prof-dir=/tmp/prof']` to profile them. */
+  workerExecArgv?: string[];
 }
 
 export interface CreateEndpointOptions extends StreamSettings {
@@ -96,18 +98,22 @@ const require = createRequire(import.meta.url);
  * (resolved from this package, not from the process's working directory), then imports the
  * entry. A compiled build (`worker.js` beside this file) is started directly.
  */
-function spawnWorker(index: number, options: { tickMs?: number; debug?: boolean }): Worker {
+function spawnWorker(
+  index: number,
+  options: { tickMs?: number; debug?: boolean },
+  execArgv: string[] = [],
+): Worker {
   const here = import.meta.url;
   const compiled = here.endsWith('.js');
   const entry = new URL(compiled ? './worker.js' : './worker.ts', here);
   const workerData = { index, ...options };
   const name = `teller-media-${index}`;
-  if (compiled) return new Worker(entry, { workerData, name });
+  if (compiled) return new Worker(entry, { workerData, name, execArgv });
   const tsxApi = pathToFileURL(
     path.join(path.dirname(require.resolve('tsx/package.json')), 'dist/esm/api/index.mjs'),
   );
   const bootstrap = `import(${JSON.stringify(tsxApi.href)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData, name });
+  return new Worker(bootstrap, { eval: true, workerData, name, execArgv });
 }
 
 function waitReady(worker: Worker): Promise<void> {
@@ -187,7 +193,11 @@ export class MediaEngine {
   }
 
   private async startWorker(index: number): Promise<void> {
-    const worker = spawnWorker(index, { tickMs: this.options.tickMs, debug: this.options.debug });
+    const worker = spawnWorker(
+      index,
+      { tickMs: this.options.tickMs, debug: this.options.debug },
+      this.options.workerExecArgv,
+    );
     await waitReady(worker);
     const slot: WorkerSlot = {
       index,
