@@ -29,7 +29,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('RTP reception over real UDP', () => {
   it('counts loss, duplicates and late packets, and plays reordered packets in order across the sequence wrap', async () => {
     const phone = await peer();
-    const ep = await engine.createEndpoint({ remote: phone.remote });
+    // A deep buffer (100 ms), so that a busy test machine delaying a send cannot turn the
+    // reordered packet into a late one; the held-back packet is held far longer than that.
+    const ep = await engine.createEndpoint({ remote: phone.remote, jitterPackets: 5 });
     await engine.echo(ep.id);
     const frame = (n: number) => encodeG711('pcmu', new Int16Array(160).fill(100 * (n + 1)));
     const send = (seq: number, n: number) =>
@@ -47,7 +49,7 @@ describe('RTP reception over real UDP', () => {
       send(65530 + n, n);
       await sleep(20);
     }
-    await sleep(200);
+    await sleep(500);
     send(65530 + 12, 12);
     await sleep(100);
     const stats = await engine.stats(ep.id);
