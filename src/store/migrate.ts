@@ -1,6 +1,8 @@
 import { type Kysely, type Migration as KyselyMigration, Migrator } from 'kysely';
 import { TellerError } from '../core/index';
 import { foundation } from './migrations/001_foundation';
+import { bank } from './migrations/002_bank';
+import { contactCenter } from './migrations/003_contact_center';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -14,6 +16,8 @@ export interface Migration {
  */
 const migrations: Readonly<Record<string, Migration>> = {
   '001_foundation': foundation,
+  '002_bank': bank,
+  '003_contact_center': contactCenter,
 };
 
 export interface MigrationReport {
