@@ -115,11 +115,6 @@ export function parseOptionTags(values: readonly string[], what: string): string
   return out;
 }
 
-/** Allow: comma-separated methods. */
-export function parseMethodList(values: readonly string[]): string[] {
-  return parseOptionTags(values, 'Allow');
-}
-
 /** A Contact value: the wildcard `*` (REGISTER removing all bindings) or a list of addresses. */
 export type Contacts = { readonly star: true } | { readonly star: false; readonly list: readonly NameAddr[] };
 

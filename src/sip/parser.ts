@@ -72,7 +72,7 @@ export function findHeaderEnd(buf: Buffer, from: number): { headEnd: number; bod
 }
 
 /** Skips the CRLFs a stream may carry between messages (§7.5) and keep-alive pings. */
-export function skipLeadingNewlines(buf: Buffer, from: number): number {
+function skipLeadingNewlines(buf: Buffer, from: number): number {
   let i = from;
   while (i < buf.length && (buf[i] === 13 || buf[i] === 10)) i++;
   return i;

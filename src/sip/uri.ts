@@ -218,11 +218,6 @@ export function sipUri(parts: {
   };
 }
 
-/** A copy of a SIP URI with some parts replaced (`undefined` removes an optional part). */
-export function withUriParams(uri: SipUri, params: ReadonlyMap<string, string | null>): SipUri {
-  return { ...uri, params };
-}
-
 /** The parameters whose presence in only one URI makes two SIP URIs differ (§19.1.4). */
 const mustMatchParams = ['user', 'ttl', 'method', 'maddr', 'transport'];
 
