@@ -66,7 +66,7 @@ describe.each(dialects)('the simulator bank (%s)', (dialect) => {
       store,
       clock,
       audit,
-      publish: (type, payload, meta) => bus.publish(type, payload, meta),
+      publish: (type, payload, meta) => bus.publish(type, payload as DomainEvents[typeof type], meta),
       otpSender: outbox,
       seed: 'ledger',
     });
