@@ -385,10 +385,11 @@ export class DigestAuthenticator {
     if (!uriMatches) return this.refuse('uri', username);
 
     const ha1 = await this.options.lookupHa1(username, this.options.realm, algorithm);
-    if (ha1 === undefined) return this.refuse('unknown-user', username);
+    // The digest is computed for an unknown user too (with a throwaway HA1), so the time taken
+    // does not tell a prober which extensions exist.
     const expected = computeDigestResponse({
       algorithm,
-      ha1,
+      ha1: ha1 ?? hash(algorithm, `${username}:${this.options.realm}:${randomBytes(8).toString('hex')}`),
       nonce: credentials.nonce,
       method: request.method,
       uri: credentials.uri,
@@ -396,7 +397,9 @@ export class DigestAuthenticator {
       nc: credentials.nc,
       cnonce: credentials.cnonce,
     });
-    if (!sameText(expected, credentials.response.toLowerCase())) return this.refuse('response', username);
+    const matches = sameText(expected, credentials.response.toLowerCase());
+    if (ha1 === undefined) return this.refuse('unknown-user', username);
+    if (!matches) return this.refuse('response', username);
 
     // RFC 7616 §3.3: stale only when the digest itself was right, so the client retries silently.
     if (this.options.clock.now() - issuedAt > this.ttlMs) return this.refuse('stale', username);

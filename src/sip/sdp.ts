@@ -155,7 +155,7 @@ export class SdpOrigin {
   }
 }
 
-function describe(origin: SdpOrigin, address: string, media: MediaDescription[]): string {
+function writeDescription(origin: SdpOrigin, address: string, media: MediaDescription[]): string {
   const ipVer = address.includes(':') ? 6 : 4;
   const draft = (sessionId: string, sessionVersion: number): SessionDescription => ({
     version: 0,
@@ -232,7 +232,7 @@ export function answerOffer(
     return audioMedia(local, formats.codec, telephoneEvent, direction, local.ptime ?? ptime);
   });
   if (!chosen) throw notAcceptable('no RTP/AVP audio stream with PCMU or PCMA');
-  return { sdp: describe(origin, local.address, media), audio: chosen };
+  return { sdp: writeDescription(origin, local.address, media), audio: chosen };
 }
 
 /** An offer of one audio stream: our codecs (static payload types) and telephone-event on 101. */
@@ -260,7 +260,7 @@ export function createOffer(local: LocalMedia, origin: SdpOrigin = new SdpOrigin
     ptime: local.ptime ?? 20,
     direction: local.direction ?? 'sendrecv',
   };
-  return describe(origin, local.address, [media]);
+  return writeDescription(origin, local.address, [media]);
 }
 
 /**

@@ -253,8 +253,9 @@ export function screenMessage(data: Uint8Array | string, options: ScreenOptions 
     });
     return { action: 'reject', status: verdict.status, reason: verdict.reason, response, request: message };
   } catch (error) {
-    // The parser has read every header these checks use, so this is a defect, not bad input:
-    // it is surfaced, not swallowed.
+    // The parser has checked every header these checks read, so this should not happen; if a
+    // header still fails to read, the peer gets the 400 it names. Anything else is a defect and
+    // is thrown on.
     if (!(error instanceof SipError)) throw error;
     if (message.kind === 'response' || message.method === 'ACK')
       return { action: 'drop', reason: error.reason };
