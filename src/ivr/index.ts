@@ -7,6 +7,8 @@
  * keyed by the caller reach an event, a log line or a recording.
  */
 export { type IvrErrorCode, ivrError, ivrErrors } from './errors';
+export { type Expr, type ExprEnv, evaluate, parseExpr, type Value } from './expr';
+export { type Flow, type FlowDocument, flowJsonSchema, flowSchema, type Step, type StepType } from './flow';
 export {
   allPrompts,
   type PromptKey,
@@ -17,7 +19,22 @@ export {
   resolvePrompt,
   utteranceText,
 } from './prompts';
+export {
+  type FlowActivation,
+  FlowRepository,
+  type FlowStorage,
+  type FlowSummary,
+  MemoryFlowStorage,
+  type StoredFlow,
+} from './repository';
 export { type Sayable, say, speechFragments } from './say';
 export { isLang, type Lang, languages, type Spoken } from './speech';
 export { enAmount, enDate, enDigits, enNumber, enPercent, enTime } from './speech-en';
 export { zhAmount, zhDate, zhDigits, zhNumber, zhPercent, zhTime } from './speech-zh';
+export {
+  type FlowValidation,
+  parseFlow,
+  parseFlowText,
+  type ValidateOptions,
+  validateFlow,
+} from './validate';
