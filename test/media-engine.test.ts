@@ -66,8 +66,40 @@ describe('media engine over real UDP', () => {
     expect(new Set([a.worker, b.worker]).size).toBe(2);
     const c = await engine.createEndpoint({ near: b.id });
     expect(c.worker).toBe(b.worker);
-    await expect(engine.bridge(a.id, b.id)).rejects.toMatchObject({ code: 'MEDIA_CROSS_WORKER' });
     for (const e of [a, b, c]) await engine.closeEndpoint(e.id);
+  });
+
+  it('bridges legs that started on different workers by moving the idle one, keeping its port and RTP stream', async () => {
+    const customer = await peer();
+    const agent = await peer();
+    const a = await engine.createEndpoint({ remote: customer.remote });
+    let b = await engine.createEndpoint({ remote: agent.remote });
+    if (b.worker === a.worker) b = await engine.createEndpoint({ remote: agent.remote }); // least loaded: the other one
+    expect(b.worker).not.toBe(a.worker);
+    agent.sendAudio(b.port, tone(300, 20)); // latch, then move
+    await new Promise((r) => setTimeout(r, 60));
+    const before = agent.received.at(-1)?.packet;
+    const { mixId } = await engine.bridge(a.id, b.id);
+    expect(engine.workerOf(b.id)).toBe(a.worker);
+    await Promise.all([customer.stream(a.port, tone(440, 600)), agent.stream(b.port, tone(1200, 600))]);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(toneShare(agent.audio(0), 440)).toBeGreaterThan(0.3);
+    expect(toneShare(customer.audio(0), 1200)).toBeGreaterThan(0.3);
+    const after = agent.received.at(-1)!.packet;
+    expect(after.ssrc).toBe(before!.ssrc); // the same stream, seen from the agent's phone
+    expect((await engine.stats(b.id)).packetsIn).toBeGreaterThan(25);
+    // A busy endpoint (here: playing) cannot move.
+    const c = await engine.createEndpoint();
+    const d = c.worker === a.worker ? await engine.createEndpoint() : c;
+    const far = d.worker === a.worker ? await engine.createEndpoint() : d;
+    await engine.play(far.id, { silenceMs: 5000 });
+    await expect(
+      engine.updateMix(mixId, { add: [{ endpointId: far.id, role: 'listen' }] }),
+    ).rejects.toMatchObject({
+      code: 'MEDIA_CROSS_WORKER',
+    });
+    await engine.destroyMix(mixId);
+    for (const e of new Set([a.id, b.id, c.id, d.id, far.id])) await engine.closeEndpoint(e);
   });
 
   it('plays a WAV prompt as paced PCMU packets with rising sequence numbers and timestamps, then reports the end', async () => {

@@ -9,6 +9,7 @@ import { JitterBuffer } from './jitter-buffer';
 import type { Player } from './player';
 import type {
   EndpointId,
+  EndpointSnapshotData,
   EndpointStats,
   MediaDirection,
   MediaEvents,
@@ -28,6 +29,8 @@ const RATE = 8000;
 const RTCP_INTERVAL_MS = 5000;
 /** RFC 3389 comfort noise: played as silence. */
 const PT_CN = 13;
+
+export type EndpointSnapshot = EndpointSnapshotData;
 
 type Emit = <K extends keyof MediaEvents>(event: K, data: MediaEvents[K]) => void;
 
@@ -80,7 +83,7 @@ export class RtpEndpoint {
   private cname: string;
 
   // sending (RFC 3550 §5.1: random initial sequence number and timestamp, random SSRC §8)
-  private readonly ssrc = randomInt(1, 0xffffffff);
+  private ssrc = randomInt(1, 0xffffffff);
   private seq = randomInt(0, 0x10000);
   private timestamp = randomInt(0, 0xffffffff);
   private sentPackets = 0;
@@ -94,6 +97,7 @@ export class RtpEndpoint {
   private stats = new ReceiveStats(RATE);
   private sourceSsrc: number | undefined;
   private jitter: JitterBuffer<Queued>;
+  private jitterPackets: number | undefined;
   private readonly dtmfReceiver = new DtmfEventReceiver(RATE);
   private goertzel: GoertzelDtmfDetector | undefined;
   private inbandDtmf: boolean | undefined;
@@ -186,6 +190,65 @@ export class RtpEndpoint {
     return endpoint;
   }
 
+  /** Everything needed to carry on this stream from another worker on the same ports. */
+  snapshot(): EndpointSnapshot {
+    if (
+      this.player ||
+      this.mixId !== undefined ||
+      this.echo ||
+      this.dtmfSender.busy ||
+      this.inbandQueue.length > 0
+    ) {
+      throw new MediaError(
+        'MEDIA_BAD_STATE',
+        `endpoint ${this.id} is busy (playing, mixed, echoing or sending keys)`,
+      );
+    }
+    const settings: StreamSettings = {
+      codec: this.law,
+      payloadType: this.payloadType,
+      telephoneEventPt: this.telephoneEventPt,
+      direction: this.direction,
+      symmetric: this.symmetric,
+      mediaTimeoutMs: this.mediaTimeoutMs,
+      cname: this.cname,
+      rtcpIntervalMs: this.rtcpIntervalTicks * FRAME_MS,
+    };
+    if (this.inbandDtmf !== undefined) settings.inbandDtmf = this.inbandDtmf;
+    if (this.jitterPackets !== undefined) settings.jitterPackets = this.jitterPackets;
+    if (this.remote) settings.remote = { ...this.remote };
+    return {
+      settings,
+      latched: this.latched,
+      ssrc: this.ssrc,
+      seq: this.seq,
+      timestamp: this.timestamp,
+      sentPackets: this.sentPackets,
+      sentOctets: this.sentOctets,
+      counters: { ...this.counters },
+    };
+  }
+
+  /** Takes over a stream moved from another worker: same SSRC and sequence, so the peer sees one stream. */
+  restore(snapshot: EndpointSnapshot): void {
+    this.ssrc = snapshot.ssrc;
+    this.seq = snapshot.seq;
+    this.timestamp = snapshot.timestamp;
+    this.sentPackets = snapshot.sentPackets;
+    this.sentOctets = snapshot.sentOctets;
+    Object.assign(this.counters, snapshot.counters);
+    this.marker = true; // RFC 3551 §4.1: a discontinuity (the move took a few ms)
+    this.latched = snapshot.latched;
+    this.connectToRemote();
+  }
+
+  /** Releases the ports without a BYE: the stream goes on elsewhere. */
+  detach(): void {
+    this.closed = true;
+    this.rtp.close();
+    this.rtcp.close();
+  }
+
   get ports(): { port: number; rtcpPort: number } {
     return { port: this.rtp.address().port, rtcpPort: this.rtcp.address().port };
   }
@@ -213,8 +276,10 @@ export class RtpEndpoint {
         Math.round(this.rtcpIntervalTicks * (0.5 + Math.random())),
       );
     }
-    if (s.jitterPackets !== undefined)
+    if (s.jitterPackets !== undefined) {
+      this.jitterPackets = s.jitterPackets;
       this.jitter = new JitterBuffer<Queued>({ targetDepth: s.jitterPackets });
+    }
     if (s.remote) {
       const changed =
         !this.remote || this.remote.address !== s.remote.address || this.remote.port !== s.remote.port;

@@ -11,6 +11,7 @@ import { MediaError } from './errors';
 import type { MixRole } from './mix';
 import type {
   EndpointId,
+  EndpointSnapshotData,
   EndpointStats,
   MediaEventName,
   MediaEvents,
@@ -147,8 +148,8 @@ function waitReady(worker: Worker): Promise<void> {
  * The media engine as the call layer sees it: endpoints with real RTP ports, prompts, recordings,
  * bridges and mixes, DTMF both ways, counters — each a request to the worker that owns the
  * endpoint. Everything of one call must live on one worker: create the second leg with
- * `near: firstLeg` (the engine refuses to bridge endpoints on different workers rather than
- * copy audio between threads).
+ * `near: firstLeg`. Bridging or mixing endpoints on different workers moves the idle ones
+ * (same ports, same RTP stream) rather than copying audio between threads every tick.
  */
 export class MediaEngine {
   private readonly slots: (WorkerSlot | undefined)[] = [];
@@ -444,7 +445,7 @@ export class MediaEngine {
     options: { record?: RecordOptions } = {},
   ): Promise<{ mixId: MixId; recordingId?: RecordingId }> {
     if (members.length < 2) throw new MediaError('MEDIA_BAD_REQUEST', 'a mix needs at least two endpoints');
-    const slot = this.sameWorker(members.map((m) => m.endpointId));
+    const slot = await this.colocate(members.map((m) => m.endpointId));
     const mixId = randomUUID() as MixId;
     await slot.channel.request('mix.create', { mixId, members: members.map(toSpec) });
     this.mixSlot.set(mixId, slot);
@@ -458,17 +459,46 @@ export class MediaEngine {
     }
   }
 
-  private sameWorker(ids: EndpointId[]): WorkerSlot {
-    const slots = ids.map((id) => this.slotOfEndpoint(id));
-    const first = slots[0]!;
-    const other = slots.findIndex((s) => s !== first);
-    if (other >= 0) {
-      throw new MediaError(
-        'MEDIA_CROSS_WORKER',
-        `endpoints ${ids[0]} (worker ${first.index}) and ${ids[other]} (worker ${slots[other]!.index}) are on different media workers; create the later leg with { near: ${ids[0]} }`,
-      );
+  /**
+   * Brings the endpoints onto the first one's worker. An endpoint elsewhere is moved if it is
+   * idle (not playing, recording, mixed or sending keys): its sockets are closed there and bound
+   * again here on the same ports with the same SSRC and sequence, so the peer sees one stream
+   * (packets arriving in the few milliseconds between are lost). A busy one cannot move:
+   * MEDIA_CROSS_WORKER, and the call layer should create legs with `near` to avoid the case.
+   */
+  private async colocate(ids: EndpointId[]): Promise<WorkerSlot> {
+    const home = this.slotOfEndpoint(ids[0]!);
+    for (const id of ids.slice(1)) {
+      const slot = this.slotOfEndpoint(id);
+      if (slot !== home) await this.move(id, slot, home);
     }
-    return first;
+    return home;
+  }
+
+  private async move(id: EndpointId, from: WorkerSlot, to: WorkerSlot): Promise<void> {
+    const port = this.endpointPort.get(id)!;
+    let snapshot: EndpointSnapshotData;
+    try {
+      snapshot = (await from.channel.request('endpoint.detach', { id })).snapshot;
+    } catch (error) {
+      if (error instanceof MediaError && error.code === 'MEDIA_BAD_STATE') {
+        throw new MediaError(
+          'MEDIA_CROSS_WORKER',
+          `endpoint ${id} is on media worker ${from.index}, busy, and cannot join worker ${to.index}: ${error.message}; create legs of one call with { near }`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+    from.endpoints.delete(id);
+    to.endpoints.add(id);
+    this.endpointSlot.set(id, to);
+    try {
+      await to.channel.request('endpoint.attach', { id, port, bindAddress: this.bindAddress, snapshot });
+    } catch (error) {
+      this.forgetEndpoint(id);
+      throw error;
+    }
   }
 
   /** Adds, removes or re-roles members (a supervisor switching from listen to whisper to barge). */
@@ -478,15 +508,9 @@ export class MediaEngine {
   ): Promise<void> {
     const slot = this.mixSlot.get(mixId);
     if (!slot) throw new MediaError('MEDIA_NOT_FOUND', `no mix ${mixId}`);
-    const added = (change.add ?? []).map((m) => m.endpointId);
-    if (added.length > 0) {
-      const ws = this.sameWorker(added);
-      if (ws !== slot) {
-        throw new MediaError(
-          'MEDIA_CROSS_WORKER',
-          `endpoint ${added[0]} is not on the worker of mix ${mixId}`,
-        );
-      }
+    for (const m of change.add ?? []) {
+      const at = this.slotOfEndpoint(m.endpointId);
+      if (at !== slot) await this.move(m.endpointId, at, slot);
     }
     const params: { mixId: MixId; add?: MixMemberSpec[]; remove?: EndpointId[]; set?: MixMemberSpec[] } = {
       mixId,

@@ -149,6 +149,27 @@ export class MediaWorker {
         this.endpoints.set(p.id, ep);
         return ep.ports as R;
       }
+      case 'endpoint.detach': {
+        const p = data as WorkerMethods['endpoint.detach']['params'];
+        const ep = this.endpoint(p.id);
+        if (this.recordingOf.has(ep.id)) {
+          throw new MediaError('MEDIA_BAD_STATE', `endpoint ${ep.id} is being recorded and cannot move`);
+        }
+        const snapshot = ep.snapshot();
+        ep.detach();
+        this.endpoints.delete(p.id);
+        return { snapshot } as R;
+      }
+      case 'endpoint.attach': {
+        const p = data as WorkerMethods['endpoint.attach']['params'];
+        if (this.endpoints.has(p.id)) throw new MediaError('MEDIA_BAD_REQUEST', `endpoint ${p.id} exists`);
+        const ep = await RtpEndpoint.open(p.id, p.port, p.bindAddress, p.snapshot.settings, this.emit, () =>
+          Date.now(),
+        );
+        ep.restore(p.snapshot);
+        this.endpoints.set(p.id, ep);
+        return ep.ports as R;
+      }
       case 'endpoint.update': {
         const p = data as WorkerMethods['endpoint.update']['params'];
         this.endpoint(p.id).update(p.settings);

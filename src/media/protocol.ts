@@ -130,6 +130,13 @@ export interface WorkerMethods {
     params: { id: EndpointId; port: number; bindAddress: string; settings: StreamSettings };
     result: { port: number; rtcpPort: number };
   };
+  /** Moves an idle endpoint off this worker: closes its sockets without BYE and returns its state. */
+  'endpoint.detach': { params: { id: EndpointId }; result: { snapshot: EndpointSnapshotData } };
+  /** Re-opens a detached endpoint here, on the same ports, carrying on its RTP stream. */
+  'endpoint.attach': {
+    params: { id: EndpointId; port: number; bindAddress: string; snapshot: EndpointSnapshotData };
+    result: { port: number; rtcpPort: number };
+  };
   'endpoint.update': { params: { id: EndpointId; settings: StreamSettings }; result: null };
   'endpoint.close': { params: { id: EndpointId }; result: EndpointStats };
   'endpoint.stats': { params: { id: EndpointId }; result: EndpointStats };
@@ -167,6 +174,18 @@ export interface WorkerMethods {
 }
 
 export type WorkerMethod = keyof WorkerMethods;
+
+/** An endpoint's state in transit between workers (see RtpEndpoint.snapshot). */
+export interface EndpointSnapshotData {
+  settings: StreamSettings;
+  latched: boolean;
+  ssrc: number;
+  seq: number;
+  timestamp: number;
+  sentPackets: number;
+  sentOctets: number;
+  counters: Record<string, number>;
+}
 
 export interface MediaEvents {
   dtmf: {
