@@ -51,31 +51,54 @@ export function goertzelPower(
   return s1 * s1 + s2 * s2 - coeff * s1 * s2;
 }
 
-/** The key of one block, or undefined when it holds no valid DTMF pair. */
+const FREQUENCIES = [...ROWS, ...COLS];
+const coefficients = new Map<number, Float64Array>();
+const powers = new Float64Array(8);
+
+function coefficientsFor(sampleRate: number): Float64Array {
+  let c = coefficients.get(sampleRate);
+  if (!c) {
+    c = Float64Array.from(FREQUENCIES, (f) => 2 * Math.cos((2 * Math.PI * f) / sampleRate));
+    coefficients.set(sampleRate, c);
+  }
+  return c;
+}
+
+/** The key of one block, or undefined when it holds no valid DTMF pair. Allocates nothing: it runs on every received frame of a stream without RFC 4733. */
 export function classifyBlock(block: ArrayLike<number>, sampleRate = 8000): DtmfDigit | undefined {
   const n = block.length;
   let sumSquares = 0;
   for (let i = 0; i < n; i++) sumSquares += block[i]! * block[i]!;
   if (sumSquares / n < MIN_MEAN_SQUARE) return undefined;
-  const row = ROWS.map((f) => goertzelPower(block, f, sampleRate));
-  const col = COLS.map((f) => goertzelPower(block, f, sampleRate));
-  let r = 0;
-  let c = 0;
-  for (let i = 1; i < 4; i++) {
-    if (row[i]! > row[r]!) r = i;
-    if (col[i]! > col[c]!) c = i;
+  const coeff = coefficientsFor(sampleRate);
+  for (let k = 0; k < 8; k++) {
+    const c = coeff[k]!;
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = 0; i < n; i++) {
+      const s0 = block[i]! + c * s1 - s2;
+      s2 = s1;
+      s1 = s0;
+    }
+    powers[k] = s1 * s1 + s2 * s2 - c * s1 * s2;
   }
-  const rowPeak = row[r]!;
-  const colPeak = col[c]!;
+  let r = 0;
+  let c = 4;
+  for (let i = 1; i < 4; i++) {
+    if (powers[i]! > powers[r]!) r = i;
+    if (powers[4 + i]! > powers[c]!) c = 4 + i;
+  }
+  const rowPeak = powers[r]!;
+  const colPeak = powers[c]!;
   if (rowPeak > colPeak * NORMAL_TWIST || colPeak > rowPeak * REVERSE_TWIST) return undefined;
   for (let i = 0; i < 4; i++) {
-    if (i !== r && row[i]! * RELATIVE_PEAK > rowPeak) return undefined;
-    if (i !== c && col[i]! * RELATIVE_PEAK > colPeak) return undefined;
+    if (i !== r && powers[i]! * RELATIVE_PEAK > rowPeak) return undefined;
+    if (4 + i !== c && powers[4 + i]! * RELATIVE_PEAK > colPeak) return undefined;
   }
   // A sinusoid of amplitude A has power (A·n/2)² in its bin and energy A²·n/2 in the block,
   // so 2/n · power is the tone's share of the block energy.
   if (((rowPeak + colPeak) * 2) / n < PURITY * sumSquares) return undefined;
-  return KEYS[r * 4 + c];
+  return KEYS[r * 4 + (c - 4)];
 }
 
 /**

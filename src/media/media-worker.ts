@@ -108,8 +108,10 @@ export class MediaWorker {
         }
       }
       ep.push(tick.skipped);
-      const rec = this.recordingOf.get(ep.id);
-      if (rec) this.writeRecording(rec, ep);
+      if (this.recordingOf.size > 0) {
+        const rec = this.recordingOf.get(ep.id);
+        if (rec) this.writeRecording(rec, ep);
+      }
     }
   }
 

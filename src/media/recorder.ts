@@ -1,4 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { MediaError } from './errors';
 import { wavHeader } from './wav';
 
@@ -21,12 +22,14 @@ const legal: Record<RecorderState, readonly RecorderState[]> = {
 };
 
 const HEADER = 44;
+const LITTLE_ENDIAN = endianness() === 'LE';
 const RATE = 8000;
 
 export class Recorder {
   private fd: number;
   private state: RecorderState = 'recording';
   private readonly buffer: Buffer;
+  private readonly samples: Int16Array;
   private fill = 0;
   /** Bytes of audio already in the file. */
   private written = 0;
@@ -50,6 +53,7 @@ export class Recorder {
     const frameSamples = options.frameSamples ?? 160;
     const flushEvery = options.flushEvery ?? 50;
     this.buffer = Buffer.alloc(frameSamples * 4 * flushEvery);
+    this.samples = new Int16Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length / 2);
     // Stagger: the first write comes `phase` frames early, so that a worker's recorders spread
     // their writes over the second instead of all writing on the same tick.
     this.flushAt = this.buffer.length - frameSamples * 4 * ((options.phase ?? 0) % flushEvery);
@@ -96,17 +100,25 @@ export class Recorder {
     if (this.state === 'stopped') return;
     if (this.state === 'paused' && this.pauseMode === 'skip') return;
     const silent = this.state === 'paused';
-    const buf = this.buffer;
-    let at = this.fill;
-    for (let i = 0; i < frameSamples; i++) {
-      buf.writeInt16LE(silent || !left ? 0 : left[i]!, at);
-      buf.writeInt16LE(silent || !right ? 0 : right[i]!, at + 2);
-      at += 4;
+    const at = this.fill;
+    if (LITTLE_ENDIAN) {
+      // Interleave straight into the byte buffer through a 16-bit view: WAV is little-endian like the host.
+      const view = this.samples;
+      const base = at >> 1;
+      for (let i = 0; i < frameSamples; i++) {
+        view[base + 2 * i] = silent || !left ? 0 : left[i]!;
+        view[base + 2 * i + 1] = silent || !right ? 0 : right[i]!;
+      }
+    } else {
+      for (let i = 0; i < frameSamples; i++) {
+        this.buffer.writeInt16LE(silent || !left ? 0 : left[i]!, at + 4 * i);
+        this.buffer.writeInt16LE(silent || !right ? 0 : right[i]!, at + 4 * i + 2);
+      }
     }
-    this.fill = at;
-    if (this.fill >= this.flushAt || this.fill + frameSamples * 4 > buf.length) {
+    this.fill = at + frameSamples * 4;
+    if (this.fill >= this.flushAt || this.fill + frameSamples * 4 > this.buffer.length) {
       this.flush();
-      this.flushAt = buf.length;
+      this.flushAt = this.buffer.length;
     }
   }
 
