@@ -22,6 +22,7 @@ async function setup(clock: VirtualClock) {
     sessionTtlMs: 60_000,
     maxFailures: 3,
     lockMs: 600_000,
+    sipRealm: 'teller',
   });
   await users.create(
     { username: 'alice', displayName: 'Alice', role: 'agent', password: 'correct-horse' },
@@ -82,5 +83,28 @@ describe('Users', () => {
     expect(dump).not.toContain(token);
     expect(dump).not.toContain('correct-horse');
     expect(dump).toMatch(/scrypt\$15\$8\$1\$/);
+  });
+});
+
+describe('SIP credentials', () => {
+  it('derive HA1 for the extension and the login name, and need the password when the extension changes', async () => {
+    const clock = new VirtualClock(1_000_000);
+    const { users } = await setup(clock);
+    const bob = await users.create(
+      { username: 'bob', displayName: 'Bob', role: 'agent', password: 'pass-phrase-1', extension: '1201' },
+      'system',
+    );
+    const byExtension = await users.sipHa1('1201', 'MD5');
+    const byName = await users.sipHa1('bob', 'SHA-256');
+    expect(byExtension?.user.id).toBe(bob.id);
+    expect(byExtension?.ha1).toMatch(/^[0-9a-f]{32}$/);
+    expect(byName?.ha1).toMatch(/^[0-9a-f]{64}$/);
+    expect(await users.sipHa1('alice', 'MD5')).toBeUndefined();
+    await expect(users.update(bob.id, { extension: '1202' }, 'admin')).rejects.toMatchObject({
+      code: 'API_PASSWORD_NEEDED',
+    });
+    await users.update(bob.id, { extension: '1202', password: 'pass-phrase-2' }, 'admin');
+    expect(await users.sipHa1('1201', 'MD5')).toBeUndefined();
+    expect((await users.sipHa1('1202', 'MD5'))?.ha1).not.toBe(byExtension?.ha1);
   });
 });

@@ -53,6 +53,34 @@ export interface UsersOptions {
   sessionTtlMs: number;
   maxFailures: number;
   lockMs: number;
+  /** The SIP digest realm the users' SIP credentials are derived for. */
+  sipRealm: string;
+}
+
+const ha1Algorithms = { MD5: 'md5', 'SHA-256': 'sha256', 'SHA-512-256': 'sha512-256' } as const;
+
+/**
+ * The SIP digest credentials of a user with an extension: HA1 = H(username:realm:password) for
+ * each algorithm of RFC 8760, under both the extension (what phones register as) and the login
+ * name. Stored instead of the password, as registrars do; they are only good for this realm.
+ */
+export function sipCredentials(
+  username: string,
+  extension: string | null,
+  realm: string,
+  password: string,
+): string | null {
+  if (!extension) return null;
+  const entries: Record<string, Record<string, string>> = {};
+  for (const name of new Set([extension, username])) {
+    entries[name] = Object.fromEntries(
+      Object.entries(ha1Algorithms).map(([algorithm, hash]) => [
+        algorithm,
+        createHash(hash).update(`${name}:${realm}:${password}`, 'utf8').digest('hex'),
+      ]),
+    );
+  }
+  return JSON.stringify(entries);
 }
 
 type UserRow = {
@@ -120,6 +148,7 @@ export class Users {
       role: input.role,
       password_hash: await hashPassword(input.password),
       extension: input.extension ?? null,
+      sip_ha1: sipCredentials(input.username, input.extension ?? null, this.o.sipRealm, input.password),
       disabled: 0,
       failed_logins: 0,
       locked_until: null,
@@ -168,6 +197,31 @@ export class Users {
     return toUser(row);
   }
 
+  /** The HA1 of a digest username (an extension or a login name) for one algorithm, for the SIP registrar. */
+  async sipHa1(digestUsername: string, algorithm: string): Promise<{ user: User; ha1: string } | undefined> {
+    const row = await this.o.db
+      .selectFrom('users')
+      .select([...userColumns, 'sip_ha1'])
+      .where((eb) => eb.or([eb('extension', '=', digestUsername), eb('username', '=', digestUsername)]))
+      .where('disabled', '=', 0)
+      .executeTakeFirst();
+    if (!row?.sip_ha1) return undefined;
+    const ha1 = (JSON.parse(row.sip_ha1) as Record<string, Record<string, string>>)[digestUsername]?.[
+      algorithm
+    ];
+    return ha1 ? { user: toUser(row), ha1 } : undefined;
+  }
+
+  /** The user who owns an extension. */
+  async findByExtension(extension: string): Promise<User | undefined> {
+    const row = await this.o.db
+      .selectFrom('users')
+      .select(userColumns)
+      .where('extension', '=', extension)
+      .executeTakeFirst();
+    return row ? toUser(row) : undefined;
+  }
+
   async findByUsername(username: string): Promise<User | undefined> {
     const row = await this.o.db
       .selectFrom('users')
@@ -184,7 +238,22 @@ export class Users {
     if (patch.role !== undefined) changes.role = patch.role;
     if (patch.extension !== undefined) changes.extension = patch.extension;
     if (patch.disabled !== undefined) changes.disabled = patch.disabled ? 1 : 0;
-    if (patch.password !== undefined) changes.password_hash = await hashPassword(patch.password);
+    const extensionChanges = patch.extension !== undefined && patch.extension !== existing.extension;
+    if (extensionChanges && patch.extension !== null && patch.password === undefined) {
+      throw new TellerError(
+        'API_PASSWORD_NEEDED',
+        'invalid',
+        'a new extension needs the password as well: the SIP credentials are derived from it',
+        {
+          fields: [{ field: 'body.password', message: 'required when the extension changes' }],
+        },
+      );
+    }
+    if (patch.password !== undefined) {
+      changes.password_hash = await hashPassword(patch.password);
+      const extension = patch.extension !== undefined ? patch.extension : existing.extension;
+      changes.sip_ha1 = sipCredentials(existing.username, extension, this.o.sipRealm, patch.password);
+    } else if (extensionChanges) changes.sip_ha1 = null;
     if (patch.locked === false) {
       changes.locked_until = null;
       changes.failed_logins = 0;

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi, storeHealth, Users } from '../api/index';
 import type { TellerConfig } from '../config/index';
 import { createLogger, type DomainEvents, EventBus, type Logger, RealClock } from '../core/index';
+import { SipServer } from '../sip/index';
 import { AuditTrail, EventLog, getMeta, openStore, type Store, setMeta } from '../store/index';
 import { seedDemoUsers } from './demo';
 
@@ -14,6 +15,7 @@ export interface Teller {
   audit: AuditTrail;
   bus: EventBus<DomainEvents>;
   users: Users;
+  sip: SipServer;
   api: FastifyInstance;
   /** The base URL the HTTP server listens on (with the real port when 0 was asked for). */
   httpUrl: string;
@@ -52,10 +54,11 @@ export async function openCore(config: TellerConfig, logger: Logger): Promise<Te
     db: store.db,
     audit,
     clock,
-    publish: (type, payload, meta) => bus.publish(type, payload, meta),
+    publish: (type, payload, meta) => bus.publish(type, payload as DomainEvents[typeof type], meta),
     sessionTtlMs: config.sessionTtlMinutes * 60_000,
     maxFailures: config.loginMaxFailures,
     lockMs: config.loginLockMinutes * 60_000,
+    sipRealm: config.sipRealm,
   });
   return { logger, clock, store, eventLog, audit, bus, users };
 }
@@ -75,6 +78,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     seeded = true;
   }
 
+  const sip = await startSip(config, { logger, clock, users, audit });
   let api: FastifyInstance;
   try {
     api = await buildApi({
@@ -85,12 +89,14 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
       eventLog,
       bus: bus as EventBus<object>,
       checks: [storeHealth(store)],
+      rootPlugins: [sip.ws.plugin],
       ...(options.loginPerAddressPerMinute
         ? { loginPerAddressPerMinute: options.loginPerAddressPerMinute }
         : {}),
     });
     await api.listen({ host: config.httpHost, port: config.httpPort });
   } catch (error) {
+    await sip.close();
     await store.close();
     throw error;
   }
@@ -107,6 +113,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     audit,
     bus,
     users,
+    sip,
     api,
     httpUrl: `http://${host}:${port}`,
     seeded,
@@ -114,6 +121,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
       closing ??= (async () => {
         // Keep-alive connections that finish an in-flight request after close() began would
         // otherwise hold the server open until their idle timeout; sweep them as they go idle.
+        await sip.close();
         const sweep = setInterval(() => api.server.closeIdleConnections(), 50);
         try {
           await api.close();
@@ -125,4 +133,35 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
       return closing;
     },
   };
+}
+
+/** The SIP server, authenticating against the users' SIP credentials and auditing attacks. */
+async function startSip(
+  config: TellerConfig,
+  deps: { logger: Logger; clock: RealClock; users: Users; audit: AuditTrail },
+): Promise<SipServer> {
+  const { users, audit } = deps;
+  return SipServer.start({
+    host: config.sipHost,
+    port: config.sipPort,
+    realm: config.sipRealm,
+    digestAlgorithms: config.sipDigestAlgorithms,
+    clock: deps.clock,
+    logger: deps.logger,
+    security: { trustedAddresses: config.sipTrustedAddresses, maxFailures: config.sipBanAfterFailures },
+    lookupHa1: async (username, realm, algorithm) =>
+      realm === config.sipRealm ? (await users.sipHa1(username, algorithm))?.ha1 : undefined,
+    extensionOf: async (username) => (await users.sipHa1(username, 'MD5'))?.user.extension ?? undefined,
+    onSecurityEvent: (event) => {
+      audit
+        .record({
+          actor: null,
+          action: `sip.${event.kind}`,
+          outcome: event.kind === 'auth-failed' ? 'failure' : 'denied',
+          ip: event.address,
+          details: { method: event.method, ...(event.username ? { username: event.username } : {}) },
+        })
+        .catch((error: unknown) => deps.logger.error({ err: error }, 'audit of a SIP security event failed'));
+    },
+  });
 }

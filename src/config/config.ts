@@ -14,6 +14,33 @@ export const configSchema = z.strictObject({
   httpPort: port.default(8080),
   sipHost: z.string().min(1).default('0.0.0.0'),
   sipPort: port.default(5060),
+  /** The SIP digest realm; changing it invalidates the stored SIP credentials until passwords are set again. */
+  sipRealm: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,64}$/, 'printable ASCII without spaces')
+    .default('teller'),
+  /** Comma-separated addresses of SIP trunks (and a front proxy): not challenged, never banned. */
+  sipTrustedAddresses: z
+    .string()
+    .regex(/^[0-9a-fA-F.:,\s]*$/, 'comma-separated IP addresses')
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
+    ),
+  /**
+   * Digest algorithms offered, most preferred first (RFC 8760). Some clients (SIPp, older phones)
+   * only read the first challenge and know only MD5: list MD5 first for them.
+   */
+  sipDigestAlgorithms: z
+    .string()
+    .default('SHA-256,MD5')
+    .transform((v) => v.split(',').map((a) => a.trim().toUpperCase()))
+    .pipe(z.array(z.enum(['SHA-256', 'SHA-512-256', 'MD5'])).min(1)),
+  /** Failed SIP authentications from one address within a minute that ban it for 15 minutes. */
+  sipBanAfterFailures: positiveInt.default(10),
   rtpPortMin: port.default(20000),
   rtpPortMax: port.default(29999),
   smtpPort: port.default(2525),
@@ -41,6 +68,10 @@ export const envNames: Record<keyof z.input<typeof configSchema>, string> = {
   httpPort: 'TELLER_HTTP_PORT',
   sipHost: 'TELLER_SIP_HOST',
   sipPort: 'TELLER_SIP_PORT',
+  sipRealm: 'TELLER_SIP_REALM',
+  sipTrustedAddresses: 'TELLER_SIP_TRUSTED_ADDRESSES',
+  sipBanAfterFailures: 'TELLER_SIP_BAN_AFTER_FAILURES',
+  sipDigestAlgorithms: 'TELLER_SIP_DIGEST_ALGORITHMS',
   rtpPortMin: 'TELLER_RTP_PORT_MIN',
   rtpPortMax: 'TELLER_RTP_PORT_MAX',
   smtpPort: 'TELLER_SMTP_PORT',

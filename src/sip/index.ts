@@ -62,6 +62,8 @@ export { type Frame, type FramerOptions, StreamFramer } from './framer';
 export { mutateMessage, seededRandom } from './fuzz';
 export { type Params, paramText } from './grammar';
 export { canonicalName, type HeaderField, Headers, headerKey } from './headers';
+// The server side: transports, registrar, guard, and the server that ties them together.
+export { type Binding, LocationService } from './location';
 export {
   addToTag,
   cloneMessage,
@@ -90,6 +92,13 @@ export {
 } from './message';
 export { DEFAULT_MAX_MESSAGE_BYTES, type ParseOptions, parseMessage } from './parser';
 export {
+  aorOf,
+  defaultRegistrarOptions,
+  handleRegister,
+  type RegistrarOptions,
+  registeredUser,
+} from './registrar';
+export {
   answerOffer,
   createOffer,
   type Direction,
@@ -102,7 +111,15 @@ export {
   readAnswer,
   SdpOrigin,
 } from './sdp';
+export { defaultScannerUserAgents, type SecurityOptions, SipGuard } from './security';
 export { type SipSender, senderFor } from './sender';
+export {
+  type SipCallCore,
+  type SipCounters,
+  type SipIdentity,
+  SipServer,
+  type SipServerOptions,
+} from './server';
 export { createCancel, createNon2xxAck } from './transactions/builders';
 export {
   type ClientTransactionUser,
@@ -131,6 +148,17 @@ export {
 } from './transactions/server';
 export { defaultTimers, type TimerValues } from './transactions/timers';
 export type { StateListener, TimerName } from './transactions/transaction';
+export {
+  type Flow,
+  type HostPort,
+  type InboundHandler,
+  type SipListener,
+  type TransportProtocol,
+  transportProtocols,
+} from './transport';
+export { TcpTransport } from './transport-tcp';
+export { UdpTransport } from './transport-udp';
+export { WsTransport } from './transport-ws';
 export {
   type AbsoluteUri,
   formatUri,

@@ -4,6 +4,7 @@
  * reply back the same way. Transactions and the core never learn which socket is underneath.
  */
 import { type SipMessage, serializeMessage } from './message';
+import type { SipSender } from './sender';
 
 export const transportProtocols = ['udp', 'tcp', 'ws'] as const;
 export type TransportProtocol = (typeof transportProtocols)[number];
@@ -13,7 +14,7 @@ export interface HostPort {
   port: number;
 }
 
-export interface Flow {
+export interface Flow extends SipSender {
   /** Stable for the life of the connection (or UDP source); `udp:1.2.3.4:5060`, `tcp#7`, `ws#3`. */
   readonly id: string;
   readonly protocol: TransportProtocol;
@@ -27,15 +28,6 @@ export interface Flow {
   /** Writes bytes as they are (an already serialized message, a keep-alive). */
   write(data: Buffer): Promise<void>;
   close(): void;
-}
-
-/**
- * What a transaction sends on (STYLE.md: "the transport as an interface"): one peer, one path.
- * Every `Flow` is one.
- */
-export interface Transport {
-  readonly reliable: boolean;
-  send(message: SipMessage): Promise<void>;
 }
 
 /** What a transport hands upward: one complete message's bytes and the flow it arrived on. */

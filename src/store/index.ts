@@ -13,4 +13,5 @@ export {
 export { EventLog } from './event-log';
 export { type Dialect, type MigrationReport, migrateToLatest } from './migrate';
 export type { Database } from './schema';
+export type * from './schema-contact-center';
 export { type Db, getMeta, openStore, type Store, type StoreOptions, setMeta, type Tx } from './store';

@@ -1,0 +1,387 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock, ErrorReporter, Logger } from '../core/index';
+import { tagOf } from './address';
+import { challengeHeaders, type DigestAlgorithm, DigestAuthenticator, type Ha1Lookup } from './digest';
+import { splitList } from './grammar';
+import { LocationService } from './location';
+import { createResponse, getTo, getTopVia, type SipRequest, type SipResponse } from './message';
+import { handleRegister, registeredUser } from './registrar';
+import { defaultScannerUserAgents, type SecurityOptions, SipGuard } from './security';
+import type { ClientTransactionUser } from './transactions/client';
+import { type ClientTransaction, TransactionLayer } from './transactions/layer';
+import type { InviteServerTransaction, ServerTransaction } from './transactions/server';
+import type { Flow, HostPort, SipListener, TransportProtocol } from './transport';
+import { TcpTransport } from './transport-tcp';
+import { UdpTransport } from './transport-udp';
+import { WsTransport } from './transport-ws';
+import { screenMessage } from './validate';
+import { formatVia } from './via';
+
+/** Who sent a request: an authenticated user (by extension), or a trusted trunk address. */
+export type SipIdentity =
+  | { kind: 'user'; extension: string; digestUsername: string }
+  | { kind: 'trunk'; address: string };
+
+/**
+ * The call layer above the server (the B2BUA). The server has already screened, matched,
+ * authenticated and answered what it owns (REGISTER, OPTIONS, CANCEL); everything else comes here.
+ */
+export interface SipCallCore {
+  /** A new INVITE outside any dialog, from an authenticated caller. Answer on `transaction`. */
+  onInvite(request: SipRequest, transaction: InviteServerTransaction, flow: Flow, caller: SipIdentity): void;
+  /** A request inside a dialog (it has a To tag): BYE, re-INVITE, REFER, INFO, NOTIFY, UPDATE… */
+  onDialogRequest(request: SipRequest, transaction: ServerTransaction, flow: Flow): void;
+  /** The ACK of a 2xx (§13.3.1.4): it belongs to the dialog. */
+  onAck(ack: SipRequest, flow: Flow): void;
+  /** The caller cancelled an INVITE we had not answered finally; the server has sent 487. */
+  onCancel(invite: InviteServerTransaction): void;
+}
+
+export interface SipServerOptions {
+  host: string;
+  port: number;
+  /** The address peers reach us on, for Via and Contact of what we send; default: the bound address or 127.0.0.1. */
+  advertisedHost?: string;
+  realm: string;
+  /** Digest algorithms offered, most preferred first (RFC 8760 §2.4). Default SHA-256 then MD5. */
+  digestAlgorithms?: readonly DigestAlgorithm[];
+  /** Signs digest nonces; random per process when not given. */
+  nonceSecret?: Uint8Array;
+  lookupHa1: Ha1Lookup;
+  /** Maps a digest username to the extension it may register and call as; undefined when unknown. */
+  extensionOf(digestUsername: string): Promise<string | undefined>;
+  security?: Partial<SecurityOptions>;
+  maxMessageBytes?: number;
+  clock: Clock;
+  logger: Logger;
+  /** Called for each authentication failure and ban, for the audit trail. */
+  onSecurityEvent?: (event: {
+    kind: 'auth-failed' | 'banned' | 'scanner';
+    address: string;
+    username?: string;
+    method: string;
+  }) => void;
+}
+
+export interface SipCounters {
+  received: number;
+  rejected: number;
+  dropped: number;
+  droppedBanned: number;
+  authFailures: number;
+  registrations: number;
+}
+
+const allow = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, INFO, UPDATE';
+
+/**
+ * Teller's SIP server: listens on UDP and TCP (and WebSocket through the HTTP server), screens
+ * every message (RFC 3261 §8.2, §18; RFC 4475), refuses banned and scanning peers, runs the
+ * transaction layer, authenticates REGISTER and INVITE with digest (trunk addresses excepted),
+ * keeps registrations, answers OPTIONS and CANCEL, and hands calls to the call layer.
+ */
+export class SipServer {
+  readonly location: LocationService;
+  readonly guard: SipGuard;
+  readonly counters: SipCounters = {
+    received: 0,
+    rejected: 0,
+    dropped: 0,
+    droppedBanned: 0,
+    authFailures: 0,
+    registrations: 0,
+  };
+  readonly ws: WsTransport;
+  core: SipCallCore | undefined;
+  private readonly transactions: TransactionLayer;
+  private readonly digest: DigestAuthenticator;
+  private readonly listeners: SipListener[] = [];
+  private readonly maxBytes: number;
+  private readonly report: ErrorReporter;
+
+  private constructor(private readonly options: SipServerOptions) {
+    this.maxBytes = options.maxMessageBytes ?? 65_535;
+    this.report = (error, context) => options.logger.error({ err: error }, `sip: ${context}`);
+    this.location = new LocationService(options.clock);
+    this.guard = new SipGuard(
+      {
+        maxFailures: 10,
+        windowMs: 60_000,
+        banMs: 15 * 60_000,
+        scannerUserAgents: defaultScannerUserAgents,
+        trustedAddresses: [],
+        ...options.security,
+      },
+      options.clock,
+    );
+    this.digest = new DigestAuthenticator({
+      realm: options.realm,
+      secret: options.nonceSecret ?? randomBytes(32),
+      clock: options.clock,
+      lookupHa1: options.lookupHa1,
+      ...(options.digestAlgorithms ? { algorithms: options.digestAlgorithms } : {}),
+    });
+    this.transactions = new TransactionLayer({
+      clock: options.clock,
+      report: this.report,
+      core: {
+        onRequest: (request, transaction) => this.onRequest(request, transaction),
+        onAck: (ack, sender) => this.core?.onAck(ack, sender as Flow),
+      },
+    });
+    this.ws = new WsTransport((data, flow) => this.receive(data, flow), this.maxBytes);
+  }
+
+  static async start(options: SipServerOptions): Promise<SipServer> {
+    const server = new SipServer(options);
+    const onData = (data: Buffer, flow: Flow) => server.receive(data, flow);
+    const udp = await UdpTransport.listen(options.host, options.port, onData, (error) =>
+      server.report(error, 'UDP socket'),
+    );
+    server.listeners.push(udp);
+    try {
+      server.listeners.push(
+        await TcpTransport.listen(options.host, udp.local.port, onData, { maxMessageBytes: server.maxBytes }),
+      );
+    } catch (error) {
+      await udp.close();
+      throw error;
+    }
+    server.listeners.push(server.ws);
+    return server;
+  }
+
+  /** The UDP/TCP port actually bound (when 0 was asked for). */
+  get port(): number {
+    return this.listeners[0]!.local.port;
+  }
+
+  get advertisedHost(): string {
+    const bound = this.listeners[0]?.local.address;
+    return (
+      this.options.advertisedHost ?? (!bound || bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound)
+    );
+  }
+
+  get transactionCounts(): { server: number; client: number } {
+    return this.transactions.counts;
+  }
+
+  /** A flow to send a new request on: for a registered contact, the flow it registered over. */
+  async flowTo(protocol: TransportProtocol, destination: HostPort): Promise<Flow> {
+    const listener = this.listeners.find((l) => l.protocol === protocol);
+    if (!listener) throw new Error(`no ${protocol} transport`);
+    return listener.flowTo(destination);
+  }
+
+  /** Sends a request in a client transaction (the request's top Via must carry a new branch). */
+  sendRequest(request: SipRequest, flow: Flow, user: ClientTransactionUser): ClientTransaction {
+    return this.transactions.sendRequest(request, flow, user);
+  }
+
+  /** A Via for a request we send on `flow` (with a fresh branch). */
+  viaFor(flow: Flow, branch: string): string {
+    const transport = flow.protocol === 'ws' ? 'WS' : flow.protocol.toUpperCase();
+    const host = flow.protocol === 'ws' ? `${this.advertisedHost}.invalid` : this.advertisedHost;
+    const port = flow.protocol === 'ws' ? '' : `:${this.port}`;
+    return `SIP/2.0/${transport} ${host}${port};branch=${branch};rport`;
+  }
+
+  async close(): Promise<void> {
+    this.transactions.close();
+    await Promise.all(this.listeners.map((l) => l.close()));
+  }
+
+  /** Every inbound message, from every transport. Never throws: a bad message is answered or dropped. */
+  receive(data: Buffer, flow: Flow): void {
+    this.counters.received++;
+    if (this.guard.isBanned(flow.remote.address)) {
+      this.counters.droppedBanned++;
+      return;
+    }
+    try {
+      const screened = screenMessage(data, { maxMessageBytes: this.maxBytes });
+      switch (screened.action) {
+        case 'drop':
+          this.counters.dropped++;
+          return;
+        case 'reject':
+          this.counters.rejected++;
+          this.reply(flow, screened.response);
+          return;
+        case 'response':
+          this.transactions.receive(screened.response, flow);
+          return;
+        case 'request': {
+          const request = screened.request;
+          if (
+            !this.guard.isTrusted(flow.remote.address) &&
+            this.guard.isScanner(request.headers.get('user-agent'))
+          ) {
+            this.counters.dropped++;
+            this.options.onSecurityEvent?.({
+              kind: 'scanner',
+              address: flow.remote.address,
+              method: request.method,
+            });
+            return;
+          }
+          stampReceived(request, flow);
+          this.transactions.receive(request, flow);
+          return;
+        }
+      }
+    } catch (error) {
+      this.counters.dropped++;
+      this.report(error, `message from ${flow.id}`);
+    }
+  }
+
+  private reply(flow: Flow, response: SipResponse): void {
+    flow.send(response).catch((error: unknown) => this.report(error, `reply on ${flow.id}`));
+  }
+
+  private onRequest(request: SipRequest, transaction: ServerTransaction): void {
+    const flow = transaction.transport as Flow;
+    const inDialog = tagOf(getTo(request)) !== undefined;
+    switch (request.method) {
+      case 'REGISTER':
+        void this.register(request, transaction, flow);
+        return;
+      case 'OPTIONS':
+        if (!inDialog) {
+          transaction.respond(
+            createResponse(request, 200, {
+              headers: [
+                ['Allow', allow],
+                ['Accept', 'application/sdp'],
+                ['Supported', 'replaces'],
+              ],
+            }),
+          );
+          return;
+        }
+        break;
+      case 'CANCEL': {
+        // §9.2: 200 for the CANCEL itself; the INVITE, if still unanswered, ends with 487.
+        const invite = this.transactions.findInvite(request);
+        if (!invite) {
+          transaction.respond(createResponse(request, 481));
+          return;
+        }
+        transaction.respond(createResponse(request, 200));
+        if (invite.final === undefined) {
+          invite.respond(createResponse(invite.request, 487));
+          this.core?.onCancel(invite);
+        }
+        return;
+      }
+    }
+    if (!this.core) {
+      transaction.respond(createResponse(request, 480, { reason: 'Calls Not Available Yet' }));
+      return;
+    }
+    if (inDialog) {
+      this.core.onDialogRequest(request, transaction, flow);
+      return;
+    }
+    if (request.method !== 'INVITE') {
+      transaction.respond(
+        createResponse(
+          request,
+          request.method === 'BYE' ? 481 : 405,
+          request.method === 'BYE' ? {} : { headers: [['Allow', allow]] },
+        ),
+      );
+      return;
+    }
+    void this.invite(request, transaction as InviteServerTransaction, flow);
+  }
+
+  private async authenticate(
+    request: SipRequest,
+    transaction: ServerTransaction,
+    flow: Flow,
+  ): Promise<SipIdentity | undefined> {
+    if (this.guard.isTrusted(flow.remote.address)) return { kind: 'trunk', address: flow.remote.address };
+    const verdict = await this.digest.verify(request);
+    if (verdict.ok) {
+      const extension = await this.options.extensionOf(verdict.username);
+      if (extension) {
+        this.guard.recordSuccess(flow.remote.address);
+        return { kind: 'user', extension, digestUsername: verdict.username };
+      }
+    }
+    const challenges = verdict.ok ? this.digest.challenges() : verdict.challenges;
+    const failure = verdict.ok ? 'unknown-user' : verdict.failure;
+    // A first request without credentials is the normal start of the exchange, not a failure.
+    if (failure !== 'missing' && failure !== 'stale') {
+      this.counters.authFailures++;
+      const username = verdict.ok ? verdict.username : verdict.username;
+      this.options.onSecurityEvent?.({
+        kind: 'auth-failed',
+        address: flow.remote.address,
+        method: request.method,
+        ...(username ? { username } : {}),
+      });
+      if (this.guard.recordFailure(flow.remote.address)) {
+        this.options.onSecurityEvent?.({
+          kind: 'banned',
+          address: flow.remote.address,
+          method: request.method,
+        });
+        transaction.respond(createResponse(request, 403, { reason: 'Forbidden' }));
+        return undefined;
+      }
+    }
+    transaction.respond(createResponse(request, 401, { headers: challengeHeaders(challenges, 401) }));
+    return undefined;
+  }
+
+  private async register(request: SipRequest, transaction: ServerTransaction, flow: Flow): Promise<void> {
+    try {
+      const identity = await this.authenticate(request, transaction, flow);
+      if (!identity) return;
+      const target = registeredUser(request);
+      // §10.3 step 4: a user registers only their own address (trunks may register any).
+      if (identity.kind === 'user' && target !== identity.extension && target !== identity.digestUsername) {
+        transaction.respond(createResponse(request, 403, { reason: 'Not Your Address' }));
+        return;
+      }
+      const extension = identity.kind === 'user' ? identity.extension : (target ?? '');
+      transaction.respond(handleRegister(request, extension, flow, this.location, this.options.clock));
+      this.counters.registrations++;
+    } catch (error) {
+      this.report(error, 'REGISTER');
+      if (transaction.state !== 'terminated') transaction.respond(createResponse(request, 500));
+    }
+  }
+
+  private async invite(request: SipRequest, transaction: InviteServerTransaction, flow: Flow): Promise<void> {
+    try {
+      const caller = await this.authenticate(request, transaction, flow);
+      if (!caller || !this.core) return;
+      // The caller hung up while we looked up credentials.
+      if (transaction.final !== undefined) return;
+      this.core.onInvite(request, transaction, flow, caller);
+    } catch (error) {
+      this.report(error, 'INVITE');
+      if (transaction.final === undefined) transaction.respond(createResponse(request, 500));
+    }
+  }
+}
+
+/** §18.2.1: record where a request really came from in its top Via (received, and rport per RFC 3581). */
+function stampReceived(request: SipRequest, flow: Flow): void {
+  const via = getTopVia(request);
+  const params = new Map(via.params);
+  if (via.host !== flow.remote.address) params.set('received', flow.remote.address);
+  if (params.has('rport')) params.set('rport', String(flow.remote.port));
+  if (params.size === via.params.size && params.get('rport') === via.params.get('rport')) return;
+  const elements = request.headers
+    .getAll('via')
+    .flatMap((line) => splitList(line, 'SIP_PARSE_HEADER', 'Via'));
+  elements[0] = formatVia({ ...via, params });
+  request.headers.delete('via');
+  for (const element of elements) request.headers.append('Via', element);
+}
