@@ -9,14 +9,17 @@
  * the same generator: the ratio of CPU per packet is the figure to compare across machines.
  *
  *   npm run bench -- media [--levels 100,300,600,1200] [--duration 10] [--baseline-duration 5]
- *                          [--workers 2] [--profile]
+ *                          [--workers 2] [--mode playback|bridge] [--profile]
+ *
+ * `--mode bridge` pairs the streams into two-leg calls, each bridged and recorded in stereo
+ * (N streams = N/2 calls), instead of playing a prompt on each stream.
  *
  * With --profile the workers write V8 CPU profiles at the highest level, summarised as the
  * functions with the most self time.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { encodeG711 } from '../src/media/g711';
@@ -322,7 +325,14 @@ function summariseProfiles(dir: string, top = 15): { function: string; selfPct: 
 
 async function runLevel(
   streams: number,
-  options: { durationMs: number; baselineMs: number; workers: number; prompt: string; profileDir?: string },
+  options: {
+    durationMs: number;
+    baselineMs: number;
+    workers: number;
+    prompt: string;
+    mode: 'playback' | 'bridge';
+    profileDir?: string;
+  },
 ): Promise<unknown> {
   const warmupMs = 1000;
   process.stderr.write(`media bench: ${streams} streams\n`);
@@ -352,22 +362,38 @@ async function runLevel(
   });
   const generator = await Generator.start();
   const peerPorts = await generator.open(streams);
+  const cleanups: (() => void)[] = [];
   const endpoints: EndpointInfo[] = [];
-  for (let i = 0; i < streams; i += 50) {
-    const batch = peerPorts.slice(i, i + 50);
-    endpoints.push(
-      ...(await Promise.all(
-        batch.map((port) =>
-          engine.createEndpoint({
-            remote: { address: '127.0.0.1', port },
-            codec: 'pcmu',
-            telephoneEventPt: 101,
-          }),
-        ),
-      )),
-    );
+  const settings = (port: number) => ({
+    remote: { address: '127.0.0.1', port },
+    codec: 'pcmu' as const,
+    telephoneEventPt: 101,
+  });
+  if (options.mode === 'playback') {
+    for (let i = 0; i < streams; i += 50) {
+      const batch = peerPorts.slice(i, i + 50);
+      endpoints.push(...(await Promise.all(batch.map((port) => engine.createEndpoint(settings(port))))));
+    }
+    await Promise.all(endpoints.map((e) => engine.play(e.id, { file: options.prompt }, { loop: true })));
+  } else {
+    // Two-leg calls: customer leg and agent leg on one worker, bridged, recorded in stereo.
+    const recordings = mkdtempSync(path.join(tmpdir(), 'teller-media-bench-rec-'));
+    for (let i = 0; i + 1 < streams; i += 50) {
+      const pairs = [];
+      for (let k = i; k + 1 < Math.min(i + 50, streams); k += 2)
+        pairs.push([peerPorts[k]!, peerPorts[k + 1]!] as const);
+      const legs = await Promise.all(
+        pairs.map(async ([p1, p2]) => {
+          const a = await engine.createEndpoint(settings(p1));
+          const b = await engine.createEndpoint({ ...settings(p2), near: a.id });
+          await engine.bridge(a.id, b.id, { record: { path: path.join(recordings, `${a.id}.wav`) } });
+          return [a, b];
+        }),
+      );
+      endpoints.push(...legs.flat());
+    }
+    cleanups.push(() => rmSync(recordings, { recursive: true, force: true }));
   }
-  await Promise.all(endpoints.map((e) => engine.play(e.id, { file: options.prompt }, { loop: true })));
   await engine.workerStats(); // resets the utilisation window
   const cpu0 = processCpuSeconds();
   const genCpu0 = cpuSecondsOf(generator.pid);
@@ -393,6 +419,7 @@ async function runLevel(
     await Promise.all(endpoints.slice(i, i + 100).map((e) => engine.closeEndpoint(e.id)));
   }
   await engine.close();
+  for (const cleanup of cleanups) cleanup();
 
   const enginePps = (packetsIn + packetsOut) / wall;
   const engineCores = cpu / wall;
@@ -402,6 +429,7 @@ async function runLevel(
   const baseCpuPerPacketUs = basePackets === 0 ? 0 : (baseCpu / basePackets) * 1e6;
   return {
     streams,
+    mode: options.mode,
     seconds: round(wall, 1),
     engine: {
       packetsPerSecond: Math.round(enginePps),
@@ -461,6 +489,7 @@ export default async function bench(args: string[]): Promise<unknown> {
   const baselineMs = Number(option(args, 'baseline-duration', '5')) * 1000;
   const workers = Number(option(args, 'workers', String(os.availableParallelism())));
   const profile = args.includes('--profile');
+  const mode = option(args, 'mode', 'playback') === 'bridge' ? 'bridge' : 'playback';
   const dir = mkdtempSync(path.join(tmpdir(), 'teller-media-bench-'));
   const prompt = path.join(dir, 'prompt.wav');
   writeFileSync(
@@ -480,6 +509,7 @@ export default async function bench(args: string[]): Promise<unknown> {
         baselineMs,
         workers,
         prompt,
+        mode,
         ...(profileDir ? { profileDir } : {}),
       }),
     );
@@ -489,6 +519,7 @@ export default async function bench(args: string[]): Promise<unknown> {
   return {
     cores: os.availableParallelism(),
     workers,
+    mode,
     durationSeconds: durationMs / 1000,
     lateThresholdMs: LATE_MS,
     note: 'generator and engine share the cores; loss and late are measured at the generator (engine→peer) and by the engine (peer→engine)',

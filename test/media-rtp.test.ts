@@ -88,6 +88,34 @@ describe('RTP reception over real UDP', () => {
     junk.close();
     await engine.closeEndpoint(ep.id);
   });
+
+  it('survives thousands of random datagrams on its RTP and RTCP ports and still carries audio', async () => {
+    const ep = await engine.createEndpoint({ symmetric: false, telephoneEventPt: 101 });
+    const junk = dgram.createSocket('udp4');
+    let x = 99;
+    const next = () => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) % 256;
+    };
+    for (let i = 0; i < 3000; i++) {
+      const bytes = Buffer.from(Array.from({ length: next() % 200 }, next));
+      if (i % 3 === 0 && bytes.length > 1) bytes[0] = 0x80 | (bytes[0]! & 0x3f); // many look like version 2
+      junk.send(bytes, i % 2 === 0 ? ep.port : ep.rtcpPort, '127.0.0.1');
+      if (i % 100 === 0) await sleep(5);
+    }
+    junk.close();
+    await sleep(100);
+    const phone = await peer();
+    await engine.updateEndpoint(ep.id, { remote: phone.remote });
+    await engine.echo(ep.id);
+    await phone.stream(ep.port, new ToneGenerator({ frequencies: [700] }).generate(8 * 400));
+    await sleep(150);
+    expect(phone.received.length).toBeGreaterThan(10);
+    expect((await engine.workerStats()).length).toBe(1);
+    await engine.closeEndpoint(ep.id);
+  });
 });
 
 describe('RTCP over real UDP', () => {
