@@ -73,6 +73,10 @@ const kindIndex: Record<AgentStateKind, number> = {
   busy: 4,
   'wrap-up': 5,
 };
+const kindCount = 6;
+const occCount = 0;
+const occSince = kindCount;
+const occTime = 2 * kindCount;
 const staffedKinds = [false, false, true, true, true, true];
 const workingKinds = [false, false, false, true, true, true];
 const loggedOut: AgentState = { kind: 'logged-out' };
@@ -133,16 +137,19 @@ interface QueueRec {
   waiting: OrderedSet<Ix>[];
   /** Available agents eligible at each stage, in the queue's strategy order. */
   pools: Pool[];
-  /** Every waiting interaction by age, for the longest wait. */
-  byAge: IndexedHeap<Ix>;
+  /** Every waiting interaction by age, for the longest wait and the count. */
+  byAge: ArrivalOrder;
   agingPerMs: number;
   tierBonus: Record<CustomerTier, number>;
   rrCounter: number;
   counters: Counters;
   /** Base-qualified agents by state, and the sums that give their time in each state (occupancy). */
-  memberCount: number[];
-  memberSinceSum: number[];
-  memberTimeSum: number[];
+  /**
+   * Agents who meet the base requirements, by state: their count, the sum of the times their
+   * current state's accounting began, and the time already booked per state (one array, so one
+   * cache line per queue on every state change). See `occ*` offsets.
+   */
+  occ: Float64Array;
   staffedSlots: number;
   ahtSamples: number;
   ahtMeanMs: number;
@@ -187,7 +194,8 @@ interface AgentRec {
   loggedIn: boolean;
   presence: Presence;
   state: AgentState;
-  work: Set<Ix>;
+  /** What the agent holds (offered, connected, wrap-up): a few items, so an array beats a Set. */
+  work: Ix[];
   load: number[];
   totalLoad: number;
   exclusiveLoad: number;
@@ -195,6 +203,8 @@ interface AgentRec {
   busyAccumMs: number;
   loadChangedAt: number;
   memberships: Map<QueueRec, Membership>;
+  /** The queues whose base requirements the agent meets (its statistics queues). */
+  baseQueues: QueueRec[];
   targeted: OrderedSet<Ix> | null;
   /** Engine-relative time from which the current state's time is still to be accounted. */
   accSince: number;
@@ -220,7 +230,12 @@ interface Ix {
   state: InteractionState;
   stage: number;
   tree: OrderedSet<Ix> | null;
-  ageIndex: number;
+  /** In its queue's waiting structures (a tree, or an agent's personal set). */
+  parked: boolean;
+  /** Bumped on every park and unpark, so stale arrival-order entries are recognised. */
+  parkToken: number;
+  /** Slot in the arrival-order heap for the few that come back out of time order. */
+  heapIndex: number;
   targetAgent: AgentRec | null;
   targetUntil: number;
   agent: AgentRec | null;
@@ -232,6 +247,63 @@ interface Ix {
   timer: ScheduledTask | null;
   nextAnnounceAt: number;
   ewtAtEnqueue: number | null;
+}
+
+function arrivedBefore(a: Ix, b: Ix): boolean {
+  return a.enqueuedAt < b.enqueuedAt || (a.enqueuedAt === b.enqueuedAt && a.order < b.order);
+}
+
+/**
+ * A queue's waiting interactions in order of arrival, for the count and the longest wait, in
+ * O(1) amortized. New arrivals come in time order, so they go on the end of a list; leaving
+ * only marks the entry stale (its token no longer matches) and stale entries are dropped when
+ * they reach the front. The rare interaction that comes back with an older time (after a
+ * ring-no-answer, a restore) goes into a small heap instead.
+ */
+class ArrivalOrder {
+  count = 0;
+  private list: Ix[] = [];
+  private tokens: number[] = [];
+  private head = 0;
+  private readonly late = new IndexedHeap<Ix>(arrivedBefore);
+
+  add(ix: Ix): void {
+    this.count++;
+    ix.parkToken++;
+    this.trim();
+    const last = this.list[this.list.length - 1];
+    if (this.head === this.list.length || last === undefined || !arrivedBefore(ix, last)) {
+      this.list.push(ix);
+      this.tokens.push(ix.parkToken);
+    } else {
+      this.late.push(ix);
+    }
+  }
+
+  remove(ix: Ix): void {
+    this.count--;
+    ix.parkToken++;
+    if (ix.heapIndex >= 0) this.late.remove(ix);
+  }
+
+  oldest(): Ix | undefined {
+    this.trim();
+    const first = this.head < this.list.length ? this.list[this.head] : undefined;
+    const late = this.late.peek();
+    if (first === undefined) return late;
+    if (late === undefined) return first;
+    return arrivedBefore(late, first) ? late : first;
+  }
+
+  private trim(): void {
+    const list = this.list;
+    while (this.head < list.length && this.tokens[this.head] !== list[this.head]!.parkToken) this.head++;
+    if (this.head > 1024 && this.head * 2 > list.length) {
+      this.list = list.slice(this.head);
+      this.tokens = this.tokens.slice(this.head);
+      this.head = 0;
+    }
+  }
 }
 
 /** Service order inside one queue: put-back heads first, then priority, then age. */
@@ -266,6 +338,11 @@ function poolOrder(config: QueueConfig, channelIx: number): (a: PoolEntry, b: Po
     case 'last-agent':
       return (a, b) => longestIdle(a.agent, b.agent);
   }
+}
+
+function dropWork(agent: AgentRec, ix: Ix): void {
+  const index = agent.work.indexOf(ix);
+  if (index >= 0) agent.work.splice(index, 1);
 }
 
 function meets(skills: Map<string, number>, thresholds: Map<string, number>): boolean {
@@ -370,7 +447,7 @@ export class AcdEngine {
       const carried: Ix[] = [];
       let queue: QueueRec;
       if (existing) {
-        for (const ix of [...existing.byAge.values()]) {
+        for (const ix of this.waitingIn(existing)) {
           this.unpark(ix);
           carried.push(ix);
         }
@@ -423,7 +500,7 @@ export class AcdEngine {
         loggedIn: false,
         presence: { kind: 'not-ready', reason: 'logged-out' },
         state: loggedOut,
-        work: new Set(),
+        work: [],
         load: channels.map(() => 0),
         totalLoad: 0,
         exclusiveLoad: 0,
@@ -431,6 +508,7 @@ export class AcdEngine {
         busyAccumMs: 0,
         loadChangedAt: now,
         memberships: new Map(),
+        baseQueues: [],
         targeted: null,
         accSince: now - this.epoch,
         stats: this.freshAgentStats(),
@@ -448,7 +526,6 @@ export class AcdEngine {
       const agent = this.agentRec(config.id);
       const now = this.clock.now();
       this.applyAgentConfig(agent, config, now);
-      this.refreshAgent(agent);
       this.serve(agent);
       return config;
     });
@@ -643,9 +720,12 @@ export class AcdEngine {
     });
   }
 
-  /** The conversation ended: wrap-up starts (or, with no wrap-up time, the interaction completes). */
-  release(agentId: string, interactionId: string): void {
-    this.op(() => {
+  /**
+   * The conversation ended: wrap-up starts (or, with no wrap-up time, the interaction completes
+   * and the agent may be offered the next one at once). Returns the agent's state afterwards.
+   */
+  release(agentId: string, interactionId: string): AgentState {
+    return this.op(() => {
       const agent = this.agentRec(agentId);
       const ix = this.ixRec(interactionId);
       if (ix.state !== 'connected' || ix.agent !== agent) {
@@ -659,7 +739,7 @@ export class AcdEngine {
       const wrapUpMs = ix.queue.config.wrapUpMs;
       if (wrapUpMs <= 0) {
         this.complete(ix, 'released');
-        return;
+        return agent.state;
       }
       this.move(ix, 'wrap-up');
       ix.deadline = now + wrapUpMs;
@@ -672,6 +752,7 @@ export class AcdEngine {
         at: now,
       });
       this.persist(ix);
+      return agent.state;
     });
   }
 
@@ -884,8 +965,8 @@ export class AcdEngine {
     for (const queue of this.queues.values()) {
       queue.counters = zeroCounters();
       for (let k = 0; k < agentStateKinds.length; k++) {
-        queue.memberTimeSum[k] = 0;
-        queue.memberSinceSum[k] = queue.memberCount[k]! * rel;
+        queue.occ[occTime + k] = 0;
+        queue.occ[occSince + k] = queue.occ[occCount + k]! * rel;
       }
     }
   }
@@ -896,7 +977,7 @@ export class AcdEngine {
   snapshot(): AcdSnapshot {
     const interactions: AcdSnapshot['interactions'] = [];
     for (const queue of this.queues.values()) {
-      const waiting = [...queue.byAge.values()].sort(waitingOrder);
+      const waiting = this.waitingIn(queue).sort(waitingOrder);
       for (const ix of waiting) interactions.push({ ...this.recordOf(ix), position: this.positionOf(ix) });
     }
     const held = [...this.interactions.values()].filter((ix) => ix.state !== 'waiting');
@@ -1052,13 +1133,18 @@ export class AcdEngine {
     return best;
   }
 
-  /** Offers work to an agent with free capacity until it has none or there is no work it may take. */
+  /**
+   * Offers work to an agent with free capacity until it has none or there is no work it may
+   * take, then settles the agent in its pools. Doing the pools last spares an agent who frees up
+   * into a waiting queue the round trip in and out of every pool it belongs to.
+   */
   private serve(agent: AgentRec): void {
     for (;;) {
       const ix = this.bestFor(agent);
-      if (ix === null) return;
-      this.offer(ix, agent);
+      if (ix === null) break;
+      this.offer(ix, agent, false);
     }
+    this.refreshAgent(agent);
   }
 
   /** A waiting (not yet parked) interaction: to an agent now, or into its queue. */
@@ -1068,9 +1154,10 @@ export class AcdEngine {
     else this.park(ix);
   }
 
-  private offer(ix: Ix, agent: AgentRec): void {
+  /** `refresh` false: the caller (serve) settles the agent's pools itself, before any other pool is read. */
+  private offer(ix: Ix, agent: AgentRec, refresh = true): void {
     const now = this.clock.now();
-    if (ix.tree !== null || ix.ageIndex >= 0 || ix.targetAgent !== null) this.unpark(ix);
+    if (ix.parked) this.unpark(ix);
     this.move(ix, 'offered');
     const queue = ix.queue;
     ix.head = false;
@@ -1078,7 +1165,7 @@ export class AcdEngine {
     ix.offeredAt = now;
     const ring = queue.config.ringNoAnswerMs;
     ix.deadline = ring > 0 ? now + ring : Number.POSITIVE_INFINITY;
-    agent.work.add(ix);
+    agent.work.push(ix);
     this.changeLoad(agent, ix.channelIx, 1, now);
     if (queue.config.strategy === 'round-robin') {
       const membership = agent.memberships.get(queue);
@@ -1087,7 +1174,7 @@ export class AcdEngine {
         for (const entry of membership.entries) entry.rr = stamp;
       }
     }
-    this.refreshAgent(agent);
+    if (refresh) this.refreshAgent(agent);
     this.agentStats(agent).offered++;
     if (ring > 0) {
       ix.timer = this.scheduler.at(ix.deadline, () => this.op(() => this.noAnswer(ix)));
@@ -1124,7 +1211,7 @@ export class AcdEngine {
     const now = this.clock.now();
     this.scheduler.cancel(ix.timer);
     ix.timer = null;
-    agent.work.delete(ix);
+    dropWork(agent, ix);
     this.changeLoad(agent, ix.channelIx, -1, now);
     ix.agent = null;
     if (notReadyReason !== null) agent.presence = { kind: 'not-ready', reason: notReadyReason };
@@ -1165,13 +1252,12 @@ export class AcdEngine {
     const stats = this.agentStats(agent);
     stats.handled++;
     stats.handleSumMs += total;
-    agent.work.delete(ix);
+    dropWork(agent, ix);
     this.changeLoad(agent, ix.channelIx, -1, now);
     ix.agent = null;
     if (ix.customerId !== null) this.lastAgent.set(ix.customerId, agent);
     this.interactions.delete(ix.id);
     this.records?.delete(ix.id);
-    this.refreshAgent(agent);
     this.emit('acd.interaction.completed', {
       interactionId: ix.id,
       queueId: queue.id,
@@ -1202,10 +1288,9 @@ export class AcdEngine {
     this.records?.delete(ix.id);
     announce();
     if (agent) {
-      agent.work.delete(ix);
+      dropWork(agent, ix);
       this.changeLoad(agent, ix.channelIx, -1, this.clock.now());
       ix.agent = null;
-      this.refreshAgent(agent);
       this.changeState(agent);
       this.serve(agent);
     }
@@ -1214,7 +1299,6 @@ export class AcdEngine {
   private becomeReady(agent: AgentRec): void {
     agent.presence = readyPresence;
     if (agent.totalLoad === 0) agent.availableSince = this.clock.now();
-    this.refreshAgent(agent);
     if (!this.changeState(agent)) {
       this.emit('acd.agent.presence-changed', {
         agentId: agent.id,
@@ -1237,7 +1321,8 @@ export class AcdEngine {
       tree.insert(ix);
       ix.tree = tree;
     }
-    queue.byAge.push(ix);
+    queue.byAge.add(ix);
+    ix.parked = true;
     this.armWaiting(ix);
   }
 
@@ -1251,6 +1336,7 @@ export class AcdEngine {
       ix.targetAgent = null;
     }
     ix.queue.byAge.remove(ix);
+    ix.parked = false;
     this.scheduler.cancel(ix.timer);
     ix.timer = null;
   }
@@ -1509,13 +1595,12 @@ export class AcdEngine {
       const rel = now - this.epoch;
       this.cutAgent(agent, rel);
       const c = agent.capacity;
-      for (const membership of agent.memberships.values()) {
-        if (membership.minStage !== 0) continue;
-        const queue = membership.queue;
-        queue.memberCount[fromIx]!--;
-        queue.memberSinceSum[fromIx]! -= rel;
-        queue.memberCount[toIx]!++;
-        queue.memberSinceSum[toIx]! += rel;
+      for (const queue of agent.baseQueues) {
+        const occ = queue.occ;
+        occ[occCount + fromIx]!--;
+        occ[occSince + fromIx]! -= rel;
+        occ[occCount + toIx]!++;
+        occ[occSince + toIx]! += rel;
         const slots = c[queue.channelIx]!;
         if (staffedKinds[fromIx]) queue.staffedSlots -= slots;
         if (staffedKinds[toIx]) queue.staffedSlots += slots;
@@ -1537,10 +1622,9 @@ export class AcdEngine {
     if (elapsed > 0) {
       const k = kindIndex[agent.state.kind];
       this.agentStats(agent).timeIn[k]! += elapsed;
-      for (const membership of agent.memberships.values()) {
-        if (membership.minStage !== 0) continue;
-        membership.queue.memberTimeSum[k]! += elapsed;
-        membership.queue.memberSinceSum[k]! += elapsed;
+      for (const queue of agent.baseQueues) {
+        queue.occ[occTime + k]! += elapsed;
+        queue.occ[occSince + k]! += elapsed;
       }
     }
     agent.accSince = rel;
@@ -1626,9 +1710,10 @@ export class AcdEngine {
       const rel = now - this.epoch;
       this.cutAgent(agent, rel);
       const k = kindIndex[agent.state.kind];
-      queue.memberCount[k]!++;
-      queue.memberSinceSum[k]! += rel;
+      queue.occ[occCount + k]!++;
+      queue.occ[occSince + k]! += rel;
       if (staffedKinds[k]) queue.staffedSlots += agent.capacity[queue.channelIx]!;
+      agent.baseQueues.push(queue);
     }
     agent.memberships.set(queue, membership);
     if (this.available(agent, queue.channelIx))
@@ -1643,9 +1728,10 @@ export class AcdEngine {
       const rel = now - this.epoch;
       this.cutAgent(agent, rel);
       const k = kindIndex[agent.state.kind];
-      queue.memberCount[k]!--;
-      queue.memberSinceSum[k]! -= rel;
+      queue.occ[occCount + k]!--;
+      queue.occ[occSince + k]! -= rel;
       if (staffedKinds[k]) queue.staffedSlots -= agent.capacity[queue.channelIx]!;
+      agent.baseQueues.splice(agent.baseQueues.indexOf(queue), 1);
     }
     agent.memberships.delete(queue);
   }
@@ -1672,20 +1758,12 @@ export class AcdEngine {
       stages,
       waiting: [],
       pools: [],
-      byAge: new IndexedHeap<Ix>(
-        (a, b) => a.enqueuedAt < b.enqueuedAt || (a.enqueuedAt === b.enqueuedAt && a.order < b.order),
-        (ix) => ix.ageIndex,
-        (ix, index) => {
-          ix.ageIndex = index;
-        },
-      ),
+      byAge: new ArrivalOrder(),
       agingPerMs: 0,
       tierBonus: config.tierBonus,
       rrCounter: 0,
       counters: zeroCounters(),
-      memberCount: agentStateKinds.map(() => 0),
-      memberSinceSum: agentStateKinds.map(() => 0),
-      memberTimeSum: agentStateKinds.map(() => 0),
+      occ: new Float64Array(3 * kindCount),
       staffedSlots: 0,
       ahtSamples: 0,
       ahtMeanMs: 0,
@@ -1700,13 +1778,7 @@ export class AcdEngine {
     queue.pools = stages.map((_, stage) => ({
       queue,
       stage,
-      heap: new IndexedHeap<PoolEntry>(
-        order,
-        (entry) => entry.heapIndex,
-        (entry, index) => {
-          entry.heapIndex = index;
-        },
-      ),
+      heap: new IndexedHeap<PoolEntry>(order),
     }));
     return queue;
   }
@@ -1746,7 +1818,9 @@ export class AcdEngine {
       state: 'waiting',
       stage: 0,
       tree: null,
-      ageIndex: -1,
+      parked: false,
+      parkToken: 0,
+      heapIndex: -1,
       targetAgent: null,
       targetUntil: 0,
       agent: null,
@@ -1793,8 +1867,16 @@ export class AcdEngine {
     ix.state = to;
   }
 
+  /** The queue's waiting interactions, personal reservations included (snapshots and reconfiguration only). */
+  private waitingIn(queue: QueueRec): Ix[] {
+    const found: Ix[] = [];
+    for (const ix of this.interactions.values())
+      if (ix.queue === queue && ix.state === 'waiting') found.push(ix);
+    return found;
+  }
+
   private holdsWork(queue: QueueRec): boolean {
-    if (queue.byAge.size > 0) return true;
+    if (queue.byAge.count > 0) return true;
     for (const ix of this.interactions.values()) if (ix.queue === queue) return true;
     return false;
   }
@@ -1851,18 +1933,18 @@ export class AcdEngine {
     let staffed = 0;
     for (const kind of agentStateKinds) {
       const k = kindIndex[kind];
-      agents[kind] = queue.memberCount[k]!;
-      const ms = queue.memberTimeSum[k]! + queue.memberCount[k]! * rel - queue.memberSinceSum[k]!;
+      agents[kind] = queue.occ[occCount + k]!;
+      const ms = queue.occ[occTime + k]! + queue.occ[occCount + k]! * rel - queue.occ[occSince + k]!;
       if (workingKinds[k]) busy += ms;
       if (staffedKinds[k]) staffed += ms;
     }
     const outcomes = c.answered + c.abandoned + c.maxWaitExpired;
-    const oldest = queue.byAge.peek();
+    const oldest = queue.byAge.oldest();
     return {
       queueId: queue.id,
       at: now,
       since: this.intervalStart,
-      waiting: queue.byAge.size,
+      waiting: queue.byAge.count,
       longestWaitMs: oldest ? now - oldest.enqueuedAt : 0,
       offered: c.offered,
       answered: c.answered,

@@ -22,10 +22,6 @@ const maxTimerDelayMs = 2_147_483_647;
 export class Scheduler {
   private readonly heap = new IndexedHeap<ScheduledTask>(
     (a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq),
-    (task) => task.heapIndex,
-    (task, index) => {
-      task.heapIndex = index;
-    },
   );
   private nextSeq = 1;
   private armed: { handle: TimerHandle; at: number } | null = null;

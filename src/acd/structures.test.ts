@@ -18,25 +18,19 @@ function random(seed: number): () => number {
 interface Item {
   key: number;
   id: number;
-  index: number;
+  heapIndex: number;
 }
 
 describe('IndexedHeap', () => {
   it('pops in order and removes or re-keys any item, against a sorted reference', () => {
     const next = random(7);
-    const heap = new IndexedHeap<Item>(
-      (a, b) => a.key < b.key || (a.key === b.key && a.id < b.id),
-      (item) => item.index,
-      (item, index) => {
-        item.index = index;
-      },
-    );
+    const heap = new IndexedHeap<Item>((a, b) => a.key < b.key || (a.key === b.key && a.id < b.id));
     const inside: Item[] = [];
     let id = 0;
     for (let step = 0; step < 5000; step++) {
       const r = next();
       if (r < 0.45 || inside.length === 0) {
-        const item = { key: Math.floor(next() * 100), id: id++, index: -1 };
+        const item = { key: Math.floor(next() * 100), id: id++, heapIndex: -1 };
         heap.push(item);
         inside.push(item);
       } else if (r < 0.65) {

@@ -3,19 +3,22 @@
  * ever scans all agents or all waiting interactions.
  */
 
+/** Something that can sit in one IndexedHeap at a time: it keeps its own slot there. */
+export interface HeapItem {
+  /** −1 when not in a heap. */
+  heapIndex: number;
+}
+
 /**
- * A binary heap whose items know their own slot (through `getIndex` / `setIndex`), so an item
- * can be removed or re-keyed in O(log n) without searching for it. −1 means "not in the heap".
+ * A binary heap whose items know their own slot (`heapIndex`), so an item can be removed or
+ * re-keyed in O(log n) without searching for it. The slot is a plain field rather than a
+ * callback: heaps sit on the routing path, and a field write is the cheapest bookkeeping there is.
  */
-export class IndexedHeap<T> {
+export class IndexedHeap<T extends HeapItem> {
   private readonly items: T[] = [];
 
-  constructor(
-    /** True when `a` must come out before `b`. */
-    private readonly before: (a: T, b: T) => boolean,
-    private readonly getIndex: (item: T) => number,
-    private readonly setIndex: (item: T, index: number) => void,
-  ) {}
+  /** `before(a, b)`: true when `a` must come out before `b`. */
+  constructor(private readonly before: (a: T, b: T) => boolean) {}
 
   get size(): number {
     return this.items.length;
@@ -26,13 +29,13 @@ export class IndexedHeap<T> {
   }
 
   has(item: T): boolean {
-    const index = this.getIndex(item);
+    const index = item.heapIndex;
     return index >= 0 && this.items[index] === item;
   }
 
   push(item: T): void {
     this.items.push(item);
-    this.setIndex(item, this.items.length - 1);
+    item.heapIndex = this.items.length - 1;
     this.up(this.items.length - 1);
   }
 
@@ -43,13 +46,13 @@ export class IndexedHeap<T> {
   }
 
   remove(item: T): boolean {
-    const index = this.getIndex(item);
+    const index = item.heapIndex;
     if (index < 0 || this.items[index] !== item) return false;
     const last = this.items.pop()!;
-    this.setIndex(item, -1);
+    item.heapIndex = -1;
     if (last !== item) {
       this.items[index] = last;
-      this.setIndex(last, index);
+      last.heapIndex = index;
       this.down(this.up(index));
     }
     return true;
@@ -57,7 +60,7 @@ export class IndexedHeap<T> {
 
   /** Restores the order after the item's key changed. */
   update(item: T): void {
-    const index = this.getIndex(item);
+    const index = item.heapIndex;
     if (index < 0 || this.items[index] !== item) return;
     this.down(this.up(index));
   }
@@ -75,11 +78,11 @@ export class IndexedHeap<T> {
       const parent = items[parentIndex]!;
       if (!this.before(item, parent)) break;
       items[index] = parent;
-      this.setIndex(parent, index);
+      parent.heapIndex = index;
       index = parentIndex;
     }
     items[index] = item;
-    this.setIndex(item, index);
+    item.heapIndex = index;
     return index;
   }
 
@@ -94,13 +97,14 @@ export class IndexedHeap<T> {
       const right = left + 1;
       let child = left;
       if (right < length && this.before(items[right]!, items[left]!)) child = right;
-      if (!this.before(items[child]!, item)) break;
-      items[index] = items[child]!;
-      this.setIndex(items[index]!, index);
+      const next = items[child]!;
+      if (!this.before(next, item)) break;
+      items[index] = next;
+      next.heapIndex = index;
       index = child;
     }
     items[index] = item;
-    this.setIndex(item, index);
+    item.heapIndex = index;
   }
 }
 
@@ -125,6 +129,8 @@ function sizeOf<T>(node: TreapNode<T> | null): number {
  */
 export class OrderedSet<T> {
   private root: TreapNode<T> | null = null;
+  /** The head, kept at hand: routing reads it far more often than it changes. */
+  private minNode: TreapNode<T> | null = null;
   private seed = 0x9e3779b9;
 
   constructor(private readonly compare: (a: T, b: T) => number) {}
@@ -134,21 +140,25 @@ export class OrderedSet<T> {
   }
 
   first(): T | undefined {
-    let node = this.root;
-    if (node === null) return undefined;
-    while (node.left !== null) node = node.left;
-    return node.value;
+    return this.minNode?.value;
   }
 
   insert(value: T): void {
     const node: TreapNode<T> = { value, priority: this.nextPriority(), size: 1, left: null, right: null };
     this.root = this.insertAt(this.root, node);
+    if (this.minNode === null || this.compare(value, this.minNode.value) < 0) this.minNode = node;
   }
 
   /** Removes the item equal (by `compare`) to `value`; false when there is none. */
   delete(value: T): boolean {
     const before = this.size;
+    const wasFirst = this.minNode !== null && this.compare(value, this.minNode.value) === 0;
     this.root = this.deleteAt(this.root, value);
+    if (wasFirst) {
+      let node = this.root;
+      while (node !== null && node.left !== null) node = node.left;
+      this.minNode = node;
+    }
     return this.size < before;
   }
 
