@@ -105,6 +105,16 @@ export type {
   TransferResult,
 } from './port';
 export { hash32, SeededRandom } from './random';
+export { type BankingRoutesDeps, bankingRoutes } from './routes';
+export {
+  accountSchema,
+  cardSchema,
+  jsonMoney,
+  moneyInputSchema,
+  moneyJsonSchema,
+  moneyOf,
+  pinStatusSchema,
+} from './schemas';
 export { defaultPanKey, hashPin, isCardNumber, panDigest } from './secrets';
 export {
   type BankingPublish,

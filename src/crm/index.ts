@@ -54,6 +54,7 @@ export {
   type TimelineEntry,
 } from './model';
 export type { Crm, OfferInput, SegmentInput } from './port';
+export { type CrmRoutesDeps, crmRoutes } from './routes';
 export {
   type DemoCustomer,
   demoCustomers,
