@@ -296,6 +296,39 @@ describe('AcdEngine: strategies', () => {
     expect(engine.agentState('a2').state).toMatchObject({ kind: 'reserved', interactionId: 'third' });
   });
 
+  it('a contact waiting for its last agent goes to the queue when that agent logs out', () => {
+    const { clock, engine, queue, agent } = setup();
+    queue({ id: 'q', strategy: 'last-agent', lastAgentWithinMs: 60_000, wrapUpMs: 30_000 });
+    agent({ id: 'a1' });
+    agent({ id: 'a2' }, false);
+    engine.enqueue({ interactionId: 'first', queueId: 'q', customerId: 'zhang' });
+    engine.accept('a1', 'first');
+    engine.release('a1', 'first');
+    clock.advance(30_000);
+    engine.enqueue({ interactionId: 'busy', queueId: 'q' });
+    engine.accept('a1', 'busy');
+    engine.enqueue({ interactionId: 'again', queueId: 'q', customerId: 'zhang' });
+    engine.login('a2', { ready: true });
+    // a2 is free, but the contact is reserved for a1 for a minute.
+    expect(engine.agentState('a2').state.kind).toBe('ready');
+    engine.release('a1', 'busy');
+    expect(engine.agentState('a1').state.kind).toBe('wrap-up');
+    engine.logout('a1', { force: true });
+    expect(engine.agentState('a2').state).toMatchObject({ kind: 'reserved', interactionId: 'again' });
+  });
+
+  it('release reports the agent’s next state (the next offer when work is waiting)', () => {
+    const { engine, queue, agent } = setup();
+    queue({ id: 'q' });
+    agent({ id: 'a1' });
+    engine.enqueue({ interactionId: 'c1', queueId: 'q' });
+    engine.enqueue({ interactionId: 'c2', queueId: 'q' });
+    engine.accept('a1', 'c1');
+    expect(engine.release('a1', 'c1')).toMatchObject({ kind: 'reserved', interactionId: 'c2' });
+    engine.accept('a1', 'c2');
+    expect(engine.release('a1', 'c2')).toEqual({ kind: 'ready' });
+  });
+
   it('a preferred customer goes to their own banker even if another agent idled longer', () => {
     const { clock, engine, queue, agent } = setup();
     queue({ id: 'private-banking' });
@@ -610,6 +643,45 @@ describe('AcdEngine: snapshot and restore', () => {
     expect(next.ofType('acd.interaction.canceled')).toEqual([
       expect.objectContaining({ interactionId: 'call', reason: 'channel-lost-on-restart' }),
     ]);
+  });
+
+  it('restores with the time already waited: overflow stage reached, maximum wait passed', () => {
+    const { clock, engine, queue, agent, ofType } = setup();
+    queue({
+      id: 'q',
+      channel: 'email',
+      skills: [{ skill: 'x', minProficiency: 5 }],
+      overflow: [{ afterMs: 60_000, minProficiency: 1 }],
+      maxWaitMs: 3_600_000,
+    });
+    const now = clock.now();
+    const base = {
+      queueId: 'q',
+      channel: 'email',
+      state: 'waiting',
+      agentId: null,
+      customerId: null,
+      tier: 'mass',
+      priorityBoost: 0,
+      head: false,
+      callback: false,
+      lastAgentId: null,
+      attributes: {},
+    } as const;
+    engine.restore([
+      { ...base, interactionId: 'old', enqueuedAt: now - 7_200_000, order: 1 },
+      { ...base, interactionId: 'mid', enqueuedAt: now - 120_000, order: 2 },
+      { ...base, interactionId: 'new', enqueuedAt: now - 1000, order: 3 },
+    ]);
+    clock.advance(0);
+    expect(ofType('acd.interaction.max-wait').map((e) => e.interactionId)).toEqual(['old']);
+    expect(engine.interactionState('mid').stage).toBe(1);
+    expect(engine.interactionState('new').stage).toBe(0);
+    agent({ id: 'novice', skills: { x: 1 }, capacity: { email: 5 } });
+    expect(engine.interactionState('mid').state).toBe('offered');
+    expect(engine.interactionState('new').state).toBe('waiting');
+    clock.advance(59_000);
+    expect(engine.interactionState('new').state).toBe('offered');
   });
 
   it('refuses a malformed snapshot with the fields at fault', () => {

@@ -27,7 +27,7 @@ const agentEdges: Record<AgentStateKind, readonly AgentStateKind[]> = {
   'wrap-up': ['wrap-up', 'ready', 'not-ready', 'reserved'],
 };
 
-export function agentStatesEqual(a: AgentState, b: AgentState): boolean {
+function agentStatesEqual(a: AgentState, b: AgentState): boolean {
   switch (a.kind) {
     case 'logged-out':
     case 'ready':

@@ -32,13 +32,13 @@ const id = z.string().min(1).max(200);
 const proficiency = z.number().int().min(1).max(5);
 const durationMs = z.number().int().min(0);
 
-export const skillRequirementSchema = z.object({
+const skillRequirementSchema = z.object({
   skill: id,
   minProficiency: proficiency.default(1),
 });
 
 /** One overflow step: after `afterMs` in the queue, widen who may answer. */
-export const overflowStepSchema = z
+const overflowStepSchema = z
   .object({
     afterMs: z.number().int().min(1),
     /** Accept agents whose proficiency in every required skill is at least this (never tightens). */

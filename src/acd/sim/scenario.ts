@@ -41,7 +41,7 @@ const overflowSchema = z.object({
   addQueues: z.array(id).default([]),
 });
 
-export const scenarioQueueSchema = z.object({
+const scenarioQueueSchema = z.object({
   id,
   channel: z.enum(channels).default('voice'),
   skills: z
@@ -92,7 +92,7 @@ const shiftSchema = z
     { message: 'breaks must fall inside their shift' },
   );
 
-export const scenarioAgentGroupSchema = z.object({
+const scenarioAgentGroupSchema = z.object({
   count: z.number().int().min(1).max(100_000),
   idPrefix: z.string().min(1).max(50).default('agent'),
   team: z.string().max(100).optional(),
