@@ -1,5 +1,8 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MediaEngine, type MediaEvents } from '../src/media/index';
+import { decodeWav, MediaEngine, type MediaEvents } from '../src/media/index';
 
 let engine: MediaEngine;
 
@@ -18,12 +21,15 @@ afterAll(async () => {
 });
 
 describe('a media worker that dies', () => {
-  it('rejects every pending request with an error naming the method and id, reports its endpoints, and is replaced', async () => {
+  it('rejects every pending request naming the method and id, reports its endpoints and recordings (left playable), and is replaced', async () => {
     const ep = await engine.createEndpoint({
       remote: { address: '127.0.0.1', port: 9 },
       telephoneEventPt: 101,
     });
     const neighbour = await engine.createEndpoint({ near: ep.id });
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'teller-crash-')), 'call.wav');
+    const recordingId = await engine.record(ep.id, { path: file });
+    await new Promise((r) => setTimeout(r, 1300)); // past the first once-a-second flush
     const died = new Promise<MediaEvents['worker-died']>((resolve) => engine.on('worker-died', resolve));
     // Sending 20 keys takes seconds: the request is pending when the worker dies.
     const pending = engine.sendDtmf(ep.id, '12345678901234567890');
@@ -40,6 +46,11 @@ describe('a media worker that dies', () => {
     expect(event.worker).toBe(ep.worker);
     expect(event.endpointIds.sort()).toEqual([ep.id, neighbour.id].sort());
     expect(event.error).toMatch(/crashed on purpose|exited/);
+    expect(event.recordingIds).toEqual([recordingId]);
+    // The recording of the call that was cut off is a playable stereo WAV of what was flushed.
+    const wav = decodeWav(readFileSync(file));
+    expect(wav.channels).toBe(2);
+    expect(wav.samples.length / 2 / 8000).toBeGreaterThanOrEqual(0.9);
     // The dead worker's endpoints are gone; the engine answers for them at once.
     await expect(engine.stats(ep.id)).rejects.toMatchObject({ code: 'MEDIA_NOT_FOUND' });
     // A replacement worker starts; new endpoints can be opened on both workers again.

@@ -105,9 +105,26 @@ export class RtpEndpoint {
   private readonly fifo = new Int16Array(FRAME_SAMPLES * 8);
   private fifoLength = 0;
 
-  /** This tick's received audio, or null when nothing was heard. */
-  inbound: Int16Array | null = null;
+  private inboundValue: Int16Array | null = null;
+  /**
+   * A whole 20 ms packet popped this tick but not yet decoded: decoding waits until someone
+   * reads `inbound` (a mix, a recorder, echo, the DTMF detector). A caller listening to a prompt
+   * has nobody reading what it says, and its stream is never decoded.
+   */
+  private pendingPayload: Uint8Array | undefined;
+  private pendingLaw: G711Law = 'pcmu';
   private readonly inboundFrame = new Int16Array(FRAME_SAMPLES);
+
+  /** This tick's received audio, or null when nothing was heard. */
+  get inbound(): Int16Array | null {
+    const payload = this.pendingPayload;
+    if (payload) {
+      decodeG711(this.pendingLaw, payload, this.inboundFrame);
+      this.pendingPayload = undefined;
+      this.inboundValue = this.inboundFrame;
+    }
+    return this.inboundValue;
+  }
   /** This tick's audio to send; whoever writes it sets `outboundSet`. */
   readonly outbound = new Int16Array(FRAME_SAMPLES);
   outboundSet = false;
@@ -465,7 +482,8 @@ export class RtpEndpoint {
   /** Tick, phase 1: this tick's received frame into `inbound`, DTMF detection, timeouts. */
   pull(nowMs: number): void {
     this.outboundSet = false;
-    this.inbound = null;
+    this.inboundValue = null;
+    this.pendingPayload = undefined;
     if (this.closed) return;
     this.reportDtmf(this.dtmfReceiver.tick(nowMs), 'rfc4733');
     if (this.mediaTimeoutMs > 0 && !this.timeoutReported && this.counters.lastPacketAt > 0) {
@@ -475,9 +493,22 @@ export class RtpEndpoint {
         this.emit('media-timeout', { endpointId: this.id, silentForMs: silentFor });
       }
     }
+    const receiving = this.direction === 'sendrecv' || this.direction === 'recvonly';
     while (this.fifoLength < FRAME_SAMPLES) {
       const packet = this.jitter.pop();
       if (!packet) break;
+      if (
+        this.fifoLength === 0 &&
+        packet.payload.length === FRAME_SAMPLES &&
+        (packet.pt === 0 || packet.pt === 8)
+      ) {
+        // The usual case, one 20 ms packet for one tick: decoded later, only if read.
+        if (!receiving) return;
+        this.pendingLaw = packet.pt === 0 ? 'pcmu' : 'pcma';
+        this.pendingPayload = packet.payload;
+        if (this.goertzel) this.reportDtmf(this.goertzel.push(this.inbound!), 'inband');
+        return;
+      }
       const law: G711Law | undefined = packet.pt === 0 ? 'pcmu' : packet.pt === 8 ? 'pcma' : undefined;
       const bytes = packet.payload.subarray(0, this.fifo.length - this.fifoLength);
       if (law) decodeG711(law, bytes, this.fifo.subarray(this.fifoLength, this.fifoLength + bytes.length));
@@ -498,8 +529,8 @@ export class RtpEndpoint {
     this.inboundFrame.set(this.fifo.subarray(0, FRAME_SAMPLES));
     this.fifo.copyWithin(0, FRAME_SAMPLES, this.fifoLength);
     this.fifoLength -= FRAME_SAMPLES;
-    if (this.direction === 'sendonly' || this.direction === 'inactive') return;
-    this.inbound = this.inboundFrame;
+    if (!receiving) return;
+    this.inboundValue = this.inboundFrame;
     if (this.goertzel) this.reportDtmf(this.goertzel.push(this.inboundFrame), 'inband');
   }
 

@@ -200,18 +200,14 @@ export class MediaEngine {
       this.options.workerExecArgv,
     );
     await waitReady(worker);
-    const slot: WorkerSlot = {
-      index,
-      worker,
-      endpoints: new Set(),
-      channel: undefined as unknown as ControlChannel,
-    };
-    slot.channel = new ControlChannel(
+    const channel = new ControlChannel(
       worker,
       `media worker ${index}`,
       (event, data) => this.dispatch(event, data as never),
+      // only ever called from a worker event, after `slot` below exists
       (reason) => this.onWorkerDeath(slot, reason),
     );
+    const slot: WorkerSlot = { index, worker, endpoints: new Set(), channel };
     this.slots[index] = slot;
   }
 
@@ -220,13 +216,18 @@ export class MediaEngine {
     const endpointIds = [...slot.endpoints];
     for (const id of endpointIds) this.forgetEndpoint(id);
     for (const [id, s] of this.mixSlot) if (s === slot) this.mixSlot.delete(id);
-    for (const [id, s] of this.recordingSlot) if (s === slot) this.recordingSlot.delete(id);
+    const recordingIds: RecordingId[] = [];
+    for (const [id, s] of this.recordingSlot) {
+      if (s !== slot) continue;
+      this.recordingSlot.delete(id);
+      recordingIds.push(id);
+    }
     if (this.closing) return;
     this.options.logger?.error(
       { worker: slot.index, endpoints: endpointIds.length },
       `media worker ${reason}`,
     );
-    this.dispatch('worker-died', { worker: slot.index, endpointIds, error: reason });
+    this.dispatch('worker-died', { worker: slot.index, endpointIds, recordingIds, error: reason });
     if (this.options.restartWorkers ?? true) {
       this.startWorker(slot.index).catch((error: unknown) =>
         this.options.logger?.error({ err: error }, `media worker ${slot.index} could not be restarted`),

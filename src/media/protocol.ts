@@ -205,8 +205,11 @@ export interface MediaEvents {
   'media-timeout': { endpointId: EndpointId; silentForMs: number };
   'rtcp-bye': { endpointId: EndpointId; reason?: string };
   'remote-latched': { endpointId: EndpointId; address: string; port: number };
-  /** Engine-level: a worker died; these endpoints (and their mixes and recordings) are gone. */
-  'worker-died': { worker: number; endpointIds: EndpointId[]; error: string };
+  /**
+   * Engine-level: a worker died; these endpoints (and their mixes) are gone. Their recordings
+   * stop where they were: the files hold everything up to the last once-a-second flush.
+   */
+  'worker-died': { worker: number; endpointIds: EndpointId[]; recordingIds: RecordingId[]; error: string };
 }
 
 export type MediaEventName = keyof MediaEvents;
