@@ -4,7 +4,16 @@ import { tagOf } from './address';
 import { challengeHeaders, type DigestAlgorithm, DigestAuthenticator, type Ha1Lookup } from './digest';
 import { splitList } from './grammar';
 import { LocationService } from './location';
-import { createResponse, getTo, getTopVia, type SipRequest, type SipResponse } from './message';
+import {
+  createResponse,
+  getCallId,
+  getCSeq,
+  getFrom,
+  getTo,
+  getTopVia,
+  type SipRequest,
+  type SipResponse,
+} from './message';
 import { handleRegister, registeredUser } from './registrar';
 import { defaultScannerUserAgents, type SecurityOptions, SipGuard } from './security';
 import type { ClientTransactionUser } from './transactions/client';
@@ -98,6 +107,8 @@ export class SipServer {
   private readonly listeners: SipListener[] = [];
   private readonly maxBytes: number;
   private readonly report: ErrorReporter;
+  /** Live out-of-dialog server transactions by From tag, Call-ID and CSeq (§8.2.2.2). */
+  private readonly unanswered = new Map<string, ServerTransaction>();
 
   private constructor(private readonly options: SipServerOptions) {
     this.maxBytes = options.maxMessageBytes ?? 65_535;
@@ -244,6 +255,12 @@ export class SipServer {
   private onRequest(request: SipRequest, transaction: ServerTransaction): void {
     const flow = transaction.transport as Flow;
     const inDialog = tagOf(getTo(request)) !== undefined;
+    if (!inDialog && this.isMerged(request, transaction)) {
+      // §8.2.2.2: the same request reached us twice by different paths (a fork that merged):
+      // answer the copy 482 and leave the first to go on.
+      transaction.respond(createResponse(request, 482));
+      return;
+    }
     switch (request.method) {
       case 'REGISTER':
         void this.register(request, transaction, flow);
@@ -277,25 +294,42 @@ export class SipServer {
         return;
       }
     }
-    if (!this.core) {
-      transaction.respond(createResponse(request, 480, { reason: 'Calls Not Available Yet' }));
-      return;
-    }
     if (inDialog) {
-      this.core.onDialogRequest(request, transaction, flow);
+      // §12.2.2: a request for a dialog the UAS does not have gets 481. Without a call layer
+      // there are no dialogs at all.
+      if (this.core) this.core.onDialogRequest(request, transaction, flow);
+      else transaction.respond(createResponse(request, 481));
       return;
     }
     if (request.method !== 'INVITE') {
-      transaction.respond(
-        createResponse(
-          request,
-          request.method === 'BYE' ? 481 : 405,
-          request.method === 'BYE' ? {} : { headers: [['Allow', allow]] },
-        ),
-      );
+      // These methods live inside a dialog (or a subscription) and there is none outside one:
+      // 481, not 405, as they are listed in our Allow (§21.4.6 would make a 405 contradict it).
+      transaction.respond(createResponse(request, 481));
       return;
     }
     void this.invite(request, transaction as InviteServerTransaction, flow);
+  }
+
+  /**
+   * §8.2.2.2 merged requests: an out-of-dialog request whose From tag, Call-ID and CSeq equal
+   * those of an ongoing server transaction it did not match (§17.2.3) is a second copy of the
+   * same request. Only transactions still without a final response count, so a peer that reuses
+   * a CSeq after its request was answered is not mistaken for a loop.
+   */
+  private isMerged(request: SipRequest, transaction: ServerTransaction): boolean {
+    const fromTag = tagOf(getFrom(request));
+    if (fromTag === undefined) return false;
+    const cseq = getCSeq(request);
+    const key = `${fromTag}|${getCallId(request)}|${cseq.seq}|${cseq.method}`;
+    const live = this.unanswered.get(key);
+    if (live && live !== transaction && (live.state === 'trying' || live.state === 'proceeding')) return true;
+    this.unanswered.set(key, transaction);
+    const stop = transaction.onStateChange((_from, to) => {
+      if (to === 'trying' || to === 'proceeding') return;
+      stop();
+      if (this.unanswered.get(key) === transaction) this.unanswered.delete(key);
+    });
+    return false;
   }
 
   private async authenticate(
@@ -348,9 +382,21 @@ export class SipServer {
         transaction.respond(createResponse(request, 403, { reason: 'Not Your Address' }));
         return;
       }
-      const extension = identity.kind === 'user' ? identity.extension : (target ?? '');
-      transaction.respond(handleRegister(request, extension, flow, this.location, this.options.clock));
-      this.counters.registrations++;
+      // §10.3 step 5: the address-of-record must be one of ours, or 404. A user's own is; a
+      // trunk's (which may register on anyone's behalf) is looked up.
+      const extension =
+        identity.kind === 'user'
+          ? identity.extension
+          : target
+            ? await this.options.extensionOf(target)
+            : undefined;
+      if (extension === undefined) {
+        transaction.respond(createResponse(request, 404, { reason: 'Unknown Address-of-Record' }));
+        return;
+      }
+      const response = handleRegister(request, extension, flow, this.location, this.options.clock);
+      transaction.respond(response);
+      if (response.status === 200) this.counters.registrations++;
     } catch (error) {
       this.report(error, 'REGISTER');
       if (transaction.state !== 'terminated') transaction.respond(createResponse(request, 500));
@@ -359,10 +405,16 @@ export class SipServer {
 
   private async invite(request: SipRequest, transaction: InviteServerTransaction, flow: Flow): Promise<void> {
     try {
+      // §8.2: a UAS processes a request "starting with authentication": a caller learns nothing,
+      // not even whether calls are taken, before proving who it is.
       const caller = await this.authenticate(request, transaction, flow);
-      if (!caller || !this.core) return;
+      if (!caller) return;
       // The caller hung up while we looked up credentials.
       if (transaction.final !== undefined) return;
+      if (!this.core) {
+        transaction.respond(createResponse(request, 480, { reason: 'Calls Not Available Yet' }));
+        return;
+      }
       this.core.onInvite(request, transaction, flow, caller);
     } catch (error) {
       this.report(error, 'INVITE');
