@@ -45,7 +45,7 @@ async function serve(dataDir: string, extraEnv: Record<string, string> = {}): Pr
   child.stderr!.on('data', (d) => (text += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 900; i++) {
     if (child.exitCode !== null) throw new Error(`teller exited ${child.exitCode}: ${text}`);
     try {
       if ((await fetch(`${url}/healthz`)).status === 200) return { child, url, output: () => text, exited };
@@ -70,7 +70,7 @@ async function token(url: string): Promise<string> {
   return ((await (await login(url)).json()) as { token: string }).token;
 }
 
-describe('process lifecycle', () => {
+describe('process lifecycle', { timeout: 120_000 }, () => {
   it('stops with exit code 2 and one line naming the key on a bad configuration', () => {
     const result = spawnSync(process.execPath, [bin, 'serve'], {
       env: {

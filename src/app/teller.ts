@@ -1,8 +1,11 @@
 import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApi, storeHealth, Users } from '../api/index';
+import { CallManager, CallRecords } from '../calls/index';
 import type { TellerConfig } from '../config/index';
 import { createLogger, type DomainEvents, EventBus, type Logger, RealClock } from '../core/index';
+import { MediaEngine } from '../media/index';
 import { SipServer } from '../sip/index';
 import { AuditTrail, EventLog, getMeta, openStore, type Store, setMeta } from '../store/index';
 import { seedDemoUsers } from './demo';
@@ -16,6 +19,8 @@ export interface Teller {
   bus: EventBus<DomainEvents>;
   users: Users;
   sip: SipServer;
+  media: MediaEngine;
+  calls: CallManager;
   api: FastifyInstance;
   /** The base URL the HTTP server listens on (with the real port when 0 was asked for). */
   httpUrl: string;
@@ -29,6 +34,10 @@ export interface StartOptions {
   /** Login attempts per minute per address; tests that log in often raise it. */
   loginPerAddressPerMinute?: number;
 }
+
+/** The demo service number (DESIGN.md): the phone-banking line. */
+export const serviceNumber = '8888';
+const promptsDir = path.resolve(import.meta.dirname, '..', '..', 'prompts');
 
 export interface TellerCore {
   logger: Logger;
@@ -78,7 +87,32 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     seeded = true;
   }
 
+  // Media first: the SIP port opens only when calls can be taken.
+  const media = await MediaEngine.start({ portMin: config.rtpPortMin, portMax: config.rtpPortMax, logger });
   const sip = await startSip(config, { logger, clock, users, audit });
+  const records = new CallRecords(store.db, clock);
+  await records.closeDangling();
+  const calls = new CallManager({
+    server: sip,
+    media,
+    records,
+    clock,
+    logger,
+    recordingsDir: path.join(config.dataDir, 'recordings'),
+    welcomePrompt: path.join(promptsDir, 'en', 'welcome.wav'),
+    holdMusic: path.join(promptsDir, 'music', 'hold.wav'),
+    route: async (dialled) => {
+      if (dialled === serviceNumber) return { kind: 'test-app' };
+      const user = await users.findByExtension(dialled);
+      return user?.extension ? { kind: 'extension', extension: user.extension } : { kind: 'none' };
+    },
+    publish: (type, record) => {
+      bus
+        .publish(type, record, { audience: 'supervisor' })
+        .catch((error: unknown) => logger.error({ err: error }, `${type} not logged`));
+    },
+  });
+  sip.core = calls;
   let api: FastifyInstance;
   try {
     api = await buildApi({
@@ -97,6 +131,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     await api.listen({ host: config.httpHost, port: config.httpPort });
   } catch (error) {
     await sip.close();
+    await media.close();
     await store.close();
     throw error;
   }
@@ -114,6 +149,8 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     bus,
     users,
     sip,
+    media,
+    calls,
     api,
     httpUrl: `http://${host}:${port}`,
     seeded,
@@ -121,7 +158,9 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
       closing ??= (async () => {
         // Keep-alive connections that finish an in-flight request after close() began would
         // otherwise hold the server open until their idle timeout; sweep them as they go idle.
+        await calls.hangUpAll();
         await sip.close();
+        await media.close();
         const sweep = setInterval(() => api.server.closeIdleConnections(), 50);
         try {
           await api.close();

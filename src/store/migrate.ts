@@ -3,6 +3,7 @@ import { TellerError } from '../core/index';
 import { foundation } from './migrations/001_foundation';
 import { bank } from './migrations/002_bank';
 import { contactCenter } from './migrations/003_contact_center';
+import { calls } from './migrations/004_calls';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -18,6 +19,7 @@ const migrations: Readonly<Record<string, Migration>> = {
   '001_foundation': foundation,
   '002_bank': bank,
   '003_contact_center': contactCenter,
+  '004_calls': calls,
 };
 
 export interface MigrationReport {

@@ -31,8 +31,28 @@ export interface AcdConfigTable {
   updated_at: number;
 }
 
+/** Migration 004_calls: call detail records. */
+export interface CallRecordsTable {
+  id: string;
+  sip_call_id: string;
+  caller: string;
+  callee: string;
+  /** What the dialled number reached: `app:test`, `extension:1002`, `queue:…`, `ivr:…`. */
+  route: string;
+  started_at: number;
+  answered_at: number | null;
+  ended_at: number | null;
+  /** answered, busy, no-answer, cancelled, failed, rejected. */
+  disposition: string | null;
+  /** caller, callee or system. */
+  ended_by: string | null;
+  recording_path: string | null;
+  interaction_id: string | null;
+}
+
 declare module './schema' {
   interface Database {
+    call_records: CallRecordsTable;
     interactions: InteractionsTable;
     acd_records: AcdRecordsTable;
     acd_queues: AcdConfigTable & { id: string };

@@ -1,0 +1,575 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Clock, Logger } from '../core/index';
+import type { EndpointInfo, MediaEngine, MixId, RecordingId, StreamSettings } from '../media/index';
+import {
+  AckWait,
+  answerOffer,
+  createCancel,
+  createOffer,
+  createRequest,
+  createResponse,
+  Dialog,
+  dialogIdOfRequest,
+  dialogKey,
+  type Flow,
+  getCallId,
+  getCSeq,
+  getFrom,
+  type InviteServerTransaction,
+  isSipError,
+  type NegotiatedAudio,
+  newTag,
+  parseNameAddr,
+  parseUri,
+  readAnswer,
+  SdpOrigin,
+  type ServerTransaction,
+  type SipCallCore,
+  type SipIdentity,
+  type SipRequest,
+  type SipResponse,
+  type SipServer,
+  sipUri,
+} from '../sip/index';
+import type { CallRecord, CallRecords, Disposition } from './records';
+import { contactFor, sendRequest, viaFor } from './signaling';
+
+/** What a dialled number reaches. */
+export type Route = { kind: 'test-app' } | { kind: 'extension'; extension: string } | { kind: 'none' };
+
+export interface CallsOptions {
+  server: SipServer;
+  media: MediaEngine;
+  records: CallRecords;
+  clock: Clock;
+  logger: Logger;
+  /** Where recordings go (created if missing). */
+  recordingsDir: string;
+  /** Prompt the test application plays on answer (a WAV file). */
+  welcomePrompt: string;
+  holdMusic: string;
+  /** Maps a dialled number to what it reaches. */
+  route(dialled: string): Promise<Route>;
+  /** Call events, for the event log. */
+  publish(type: 'call.started' | 'call.answered' | 'call.ended', record: CallRecord): void;
+}
+
+type LegState = 'trying' | 'early' | 'answered' | 'ended';
+
+/** One side of a call through the B2BUA: a SIP dialog and its RTP endpoint. */
+class Leg {
+  state: LegState = 'trying';
+  dialog: Dialog | undefined;
+  audio: NegotiatedAudio | undefined;
+  readonly origin = new SdpOrigin();
+  ackWait: AckWait | undefined;
+  /** The far end has put this leg on hold (its re-INVITE said sendonly/inactive). */
+  remoteHold = false;
+  toTag: string | undefined;
+  cancel: (() => void) | undefined;
+
+  constructor(
+    readonly role: 'uas' | 'uac',
+    readonly flow: Flow,
+    readonly invite: SipRequest,
+    readonly endpoint: EndpointInfo,
+    /** The extension or number of the party on this leg. */
+    readonly party: string,
+  ) {}
+}
+
+class Call {
+  b: Leg | undefined;
+  mixId: MixId | undefined;
+  recordingId: RecordingId | undefined;
+  ended = false;
+
+  constructor(
+    readonly a: Leg,
+    readonly record: CallRecord,
+    readonly route: Route,
+  ) {}
+
+  other(leg: Leg): Leg | undefined {
+    return leg === this.a ? this.b : this.a;
+  }
+}
+
+function settingsOf(audio: NegotiatedAudio): StreamSettings {
+  const settings: StreamSettings = {
+    codec: audio.codec.name === 'PCMU' ? 'pcmu' : 'pcma',
+    payloadType: audio.codec.payloadType,
+    direction: audio.direction,
+  };
+  if (audio.telephoneEvent) settings.telephoneEventPt = audio.telephoneEvent.payloadType;
+  if (audio.remote.address !== '0.0.0.0' && audio.remote.port > 0) {
+    settings.remote = {
+      address: audio.remote.address,
+      port: audio.remote.port,
+      ...(audio.remote.rtcpPort ? { rtcpPort: audio.remote.rtcpPort } : {}),
+    };
+  }
+  return settings;
+}
+
+/** Status of the final answer to the caller when the callee's leg fails. */
+function dispositionOf(status: number): Disposition {
+  if (status === 486 || status === 600) return 'busy';
+  if (status === 408 || status === 480) return 'no-answer';
+  if (status === 487) return 'cancelled';
+  if (status === 603 || status === 403) return 'rejected';
+  return 'failed';
+}
+
+/**
+ * The call layer over the SIP server: a back-to-back user agent. Each call has the caller's leg
+ * (we are its UAS) and, for a call to an extension, the callee's leg (we are its UAC), each with
+ * its own dialog and RTP endpoint; media is bridged between the endpoints, never passed through
+ * untouched, so Teller can record, play music on hold, and later mix in a supervisor.
+ *
+ *   caller ──INVITE──▶ Teller ──INVITE──▶ callee
+ *          ◀──180───          ◀──180───
+ *          ◀──200───          ◀──200─── (ACK)      media: caller ⇄ bridge ⇄ callee
+ *   BYE from either side ends both legs.
+ */
+export class CallManager implements SipCallCore {
+  private readonly byDialog = new Map<string, { call: Call; leg: Leg }>();
+  private readonly byInvite = new Map<InviteServerTransaction, Call>();
+  private readonly byEndpoint = new Map<string, { call: Call; leg: Leg }>();
+  readonly calls = new Set<Call>();
+
+  constructor(private readonly o: CallsOptions) {
+    mkdirSync(o.recordingsDir, { recursive: true });
+    o.media.on('dtmf', (event) => {
+      const found = this.byEndpoint.get(event.endpointId);
+      if (found) this.onDigit(found.call, found.leg, event.digit);
+    });
+  }
+
+  /** Calls in progress. */
+  get active(): number {
+    return this.calls.size;
+  }
+
+  // ---- inbound INVITE -------------------------------------------------------------------
+
+  onInvite(request: SipRequest, transaction: InviteServerTransaction, flow: Flow, caller: SipIdentity): void {
+    this.startCall(request, transaction, flow, caller).catch((error: unknown) => {
+      this.o.logger.error({ err: error }, 'call setup failed');
+      if (transaction.final === undefined) transaction.respond(createResponse(request, 500));
+    });
+  }
+
+  private async startCall(
+    request: SipRequest,
+    transaction: InviteServerTransaction,
+    flow: Flow,
+    caller: SipIdentity,
+  ): Promise<void> {
+    const dialled = request.uri.type === 'sip' ? (request.uri.user ?? '') : '';
+    const route = await this.o.route(dialled);
+    if (route.kind === 'none') {
+      transaction.respond(createResponse(request, 404, { reason: 'No Such Number' }));
+      return;
+    }
+    if (route.kind === 'extension' && caller.kind === 'user' && route.extension === caller.extension) {
+      transaction.respond(createResponse(request, 486, { reason: 'Calling Yourself' }));
+      return;
+    }
+    if (request.body.length === 0) {
+      // Offerless INVITEs (offer in the 200, answer in the ACK) are not supported.
+      transaction.respond(createResponse(request, 488, { reason: 'SDP Offer Required' }));
+      return;
+    }
+    const endpoint = await this.o.media.createEndpoint({});
+    let answer: { sdp: string; audio: NegotiatedAudio };
+    try {
+      answer = answerOffer(request.body.toString('utf8'), {
+        address: this.o.server.advertisedHost,
+        port: endpoint.port,
+      });
+    } catch (error) {
+      await this.o.media.closeEndpoint(endpoint.id);
+      if (isSipError(error)) {
+        transaction.respond(createResponse(request, error.status, { reason: error.reason }));
+        return;
+      }
+      throw error;
+    }
+    await this.o.media.updateEndpoint(endpoint.id, settingsOf(answer.audio));
+    const callerName =
+      caller.kind === 'user'
+        ? caller.extension
+        : ((getFrom(request).uri as { user?: string }).user ?? 'trunk');
+    const leg = new Leg('uas', flow, request, endpoint, callerName);
+    leg.audio = answer.audio;
+    leg.toTag = newTag();
+    const record = await this.o.records.start({
+      sipCallId: getCallId(request),
+      caller: callerName,
+      callee: dialled,
+      route: route.kind === 'test-app' ? 'app:test' : `extension:${route.extension}`,
+    });
+    const call = new Call(leg, record, route);
+    this.calls.add(call);
+    this.byInvite.set(transaction, call);
+    this.byEndpoint.set(endpoint.id, { call, leg });
+    this.o.publish('call.started', record);
+    // The caller hung up (CANCEL) while we were setting up.
+    if (transaction.final !== undefined) {
+      await this.endCall(call, 'cancelled', 'caller');
+      return;
+    }
+    if (route.kind === 'test-app') {
+      await this.answer(call, leg, transaction, answer.sdp);
+      const recording = path.join(this.o.recordingsDir, `${record.id}.wav`);
+      call.recordingId = await this.o.media.record(endpoint.id, { path: recording });
+      await this.o.records.answered(record, recording);
+      this.o.publish('call.answered', record);
+      await this.o.media.play(endpoint.id, { file: this.o.welcomePrompt });
+      return;
+    }
+    await this.dialExtension(call, transaction, route.extension, answer.sdp);
+  }
+
+  /** Sends the 2xx with our SDP, creates the dialog and waits for the ACK (retransmitting over UDP). */
+  private async answer(
+    call: Call,
+    leg: Leg,
+    transaction: InviteServerTransaction,
+    sdp: string,
+  ): Promise<void> {
+    const ok = createResponse(leg.invite, 200, {
+      toTag: leg.toTag,
+      headers: [
+        ['Contact', `<${contactFor(this.o.server, leg.flow)}>`],
+        ['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, INFO, UPDATE'],
+      ],
+      body: sdp,
+      contentType: 'application/sdp',
+    });
+    transaction.respond(ok);
+    leg.dialog = Dialog.asUas(leg.invite, ok);
+    leg.state = 'answered';
+    this.byDialog.set(leg.dialog.key, { call, leg });
+    this.byInvite.delete(transaction);
+    leg.ackWait = new AckWait({
+      clock: this.o.clock,
+      reliable: leg.flow.reliable,
+      resend: () => transaction.respond(ok),
+      onTimeout: () => void this.hangUp(call, leg, 'failed', 'system'),
+    });
+    leg.ackWait.start();
+  }
+
+  // ---- calling an extension ---------------------------------------------------------------
+
+  private async dialExtension(
+    call: Call,
+    transaction: InviteServerTransaction,
+    extension: string,
+    callerAnswerSdp: string,
+  ): Promise<void> {
+    const bindings = this.o.server.location.lookup(`sip:${extension}@teller`);
+    const binding = bindings[0];
+    if (!binding) {
+      transaction.respond(
+        createResponse(call.a.invite, 480, { reason: 'Not Registered', toTag: call.a.toTag }),
+      );
+      await this.endCall(call, 'no-answer', 'system');
+      return;
+    }
+    let flow: Flow;
+    try {
+      flow = await this.o.server.flowTo(binding.protocol, binding.source);
+    } catch {
+      transaction.respond(createResponse(call.a.invite, 480, { reason: 'Unreachable', toTag: call.a.toTag }));
+      await this.endCall(call, 'failed', 'system');
+      return;
+    }
+    const endpoint = await this.o.media.createEndpoint({ near: call.a.endpoint.id });
+    const host = this.o.server.advertisedHost;
+    const offer = createOffer({ address: host, port: endpoint.port });
+    const invite = createRequest({
+      method: 'INVITE',
+      uri: parseUri(binding.contact),
+      via: viaFor(this.o.server, flow),
+      from: {
+        displayName: call.a.party,
+        uri: sipUri({ user: call.a.party, host }),
+        params: new Map([['tag', newTag()]]),
+      },
+      to: { uri: sipUri({ user: extension, host }), params: new Map() },
+      callId: `${newTag()}${newTag()}@teller`,
+      cseq: 1,
+      contact: parseNameAddr(`<${contactFor(this.o.server, flow)}>`, 'Contact'),
+      headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, INFO, UPDATE']],
+      body: offer,
+      contentType: 'application/sdp',
+    });
+    const leg = new Leg('uac', flow, invite, endpoint, extension);
+    call.b = leg;
+    this.byEndpoint.set(endpoint.id, { call, leg });
+    let clientTransaction: ReturnType<SipServer['sendRequest']> | undefined;
+    leg.cancel = () => {
+      if (leg.state === 'early' || leg.state === 'trying') {
+        void sendRequest(this.o.server, createCancel(invite), flow);
+      }
+    };
+    const response = await sendRequest(
+      this.o.server,
+      invite,
+      flow,
+      (provisional) => {
+        if (provisional.status === 180 || provisional.status === 183) {
+          leg.state = 'early';
+          if (transaction.final === undefined) {
+            transaction.respond(createResponse(call.a.invite, 180, { toTag: call.a.toTag }));
+          }
+        }
+      },
+      (t) => {
+        clientTransaction = t;
+      },
+    );
+    void clientTransaction;
+    if (call.ended) {
+      // The caller gave up while this leg rang; a late 2xx must still be acknowledged and ended.
+      if (response.status < 300) await this.acceptThenBye(leg, response);
+      return;
+    }
+    if (response.status >= 300) {
+      const status =
+        response.status === 487
+          ? 487
+          : response.status >= 600
+            ? response.status
+            : response.status === 408
+              ? 480
+              : response.status;
+      if (transaction.final === undefined) {
+        transaction.respond(
+          createResponse(call.a.invite, status, { reason: response.reason, toTag: call.a.toTag }),
+        );
+      }
+      await this.endCall(call, dispositionOf(response.status), 'callee');
+      return;
+    }
+    // 2xx: confirm the callee's dialog, bridge the media, then answer the caller.
+    leg.dialog = Dialog.asUac(invite, response);
+    leg.state = 'answered';
+    this.byDialog.set(leg.dialog.key, { call, leg });
+    await this.sendAck(leg, getCSeq(invite).seq);
+    leg.audio = readAnswer(response.body.toString('utf8'), { address: host, port: endpoint.port });
+    await this.o.media.updateEndpoint(endpoint.id, settingsOf(leg.audio));
+    if (transaction.final !== undefined) {
+      await this.hangUp(call, leg, 'cancelled', 'caller');
+      return;
+    }
+    await this.answer(call, call.a, transaction, callerAnswerSdp);
+    await this.bridge(call);
+    await this.o.records.answered(call.record, null);
+    this.o.publish('call.answered', call.record);
+  }
+
+  private async sendAck(leg: Leg, inviteSeq: number): Promise<void> {
+    const ack = leg.dialog!.createAck(inviteSeq, { via: viaFor(this.o.server, leg.flow) });
+    await leg.flow.send(ack).catch((error: unknown) => this.o.logger.warn({ err: error }, 'ACK not sent'));
+  }
+
+  private async acceptThenBye(leg: Leg, response: SipResponse): Promise<void> {
+    leg.dialog = Dialog.asUac(leg.invite, response);
+    await this.sendAck(leg, getCSeq(leg.invite).seq);
+    await this.sendBye(leg);
+  }
+
+  private async bridge(call: Call): Promise<void> {
+    if (!call.b || call.ended) return;
+    if (call.mixId) return;
+    const { mixId } = await this.o.media.bridge(call.a.endpoint.id, call.b.endpoint.id);
+    call.mixId = mixId;
+  }
+
+  private async unbridge(call: Call): Promise<void> {
+    if (!call.mixId) return;
+    const mixId = call.mixId;
+    call.mixId = undefined;
+    await this.o.media.destroyMix(mixId);
+  }
+
+  // ---- in-dialog requests --------------------------------------------------------------------
+
+  onAck(ack: SipRequest): void {
+    const id = dialogIdOfRequest(ack);
+    const found = id && this.byDialog.get(dialogKey(id));
+    found?.leg.ackWait?.acknowledged();
+  }
+
+  onCancel(invite: InviteServerTransaction): void {
+    const call = this.byInvite.get(invite);
+    if (!call) return;
+    this.byInvite.delete(invite);
+    call.b?.cancel?.();
+    void this.endCall(call, 'cancelled', 'caller');
+  }
+
+  onDialogRequest(request: SipRequest, transaction: ServerTransaction, _flow: Flow): void {
+    const id = dialogIdOfRequest(request);
+    const found = id && this.byDialog.get(dialogKey(id));
+    if (!found) {
+      transaction.respond(createResponse(request, 481));
+      return;
+    }
+    const { call, leg } = found;
+    const check = leg.dialog!.receiveRequest(request);
+    if (!check.ok) {
+      transaction.respond(createResponse(request, check.status, { reason: check.reason }));
+      return;
+    }
+    switch (request.method) {
+      case 'BYE':
+        transaction.respond(createResponse(request, 200));
+        void this.hangUp(call, leg, 'answered', leg === call.a ? 'caller' : 'callee', true);
+        return;
+      case 'INVITE':
+        void this.reinvite(call, leg, request, transaction as InviteServerTransaction);
+        return;
+      case 'INFO':
+        transaction.respond(createResponse(request, 200));
+        this.infoDtmf(call, leg, request);
+        return;
+      case 'OPTIONS':
+      case 'UPDATE':
+      case 'NOTIFY':
+        transaction.respond(createResponse(request, 200));
+        return;
+      default:
+        transaction.respond(createResponse(request, 501));
+    }
+  }
+
+  /** A re-INVITE: hold when the offer says sendonly/inactive, resume otherwise (RFC 3264 §8.4). */
+  private async reinvite(
+    call: Call,
+    leg: Leg,
+    request: SipRequest,
+    transaction: InviteServerTransaction,
+  ): Promise<void> {
+    try {
+      if (request.body.length === 0) {
+        transaction.respond(createResponse(request, 488, { reason: 'SDP Offer Required' }));
+        return;
+      }
+      const answer = answerOffer(
+        request.body.toString('utf8'),
+        { address: this.o.server.advertisedHost, port: leg.endpoint.port },
+        leg.origin,
+      );
+      await this.o.media.updateEndpoint(leg.endpoint.id, settingsOf(answer.audio));
+      const ok = createResponse(request, 200, {
+        headers: [['Contact', `<${contactFor(this.o.server, leg.flow)}>`]],
+        body: answer.sdp,
+        contentType: 'application/sdp',
+      });
+      transaction.respond(ok);
+      leg.ackWait?.acknowledged();
+      leg.ackWait = new AckWait({
+        clock: this.o.clock,
+        reliable: leg.flow.reliable,
+        resend: () => transaction.respond(ok),
+        onTimeout: () => undefined,
+      });
+      leg.ackWait.start();
+      const wasHeld = leg.remoteHold;
+      leg.remoteHold = answer.audio.remoteHold;
+      leg.audio = answer.audio;
+      const other = call.other(leg);
+      if (!wasHeld && leg.remoteHold) {
+        // Held: the other party hears music instead of silence.
+        await this.unbridge(call);
+        if (other) await this.o.media.play(other.endpoint.id, { file: this.o.holdMusic }, { loop: true });
+      } else if (wasHeld && !leg.remoteHold) {
+        if (other) await this.o.media.stopPlayback(other.endpoint.id);
+        await this.bridge(call);
+      }
+    } catch (error) {
+      if (isSipError(error)) {
+        transaction.respond(createResponse(request, error.status, { reason: error.reason }));
+        return;
+      }
+      this.o.logger.error({ err: error }, 're-INVITE failed');
+      transaction.respond(createResponse(request, 500));
+    }
+  }
+
+  /** SIP INFO DTMF (application/dtmf-relay: `Signal=5`), for phones that do not send RFC 4733. */
+  private infoDtmf(call: Call, leg: Leg, request: SipRequest): void {
+    const type = request.headers.get('content-type') ?? '';
+    if (!/dtmf/i.test(type)) return;
+    const match = /Signal\s*=\s*([0-9*#A-D])/i.exec(request.body.toString('utf8'));
+    if (match) this.onDigit(call, leg, match[1]!.toUpperCase());
+  }
+
+  private onDigit(call: Call, leg: Leg, digit: string): void {
+    if (call.route.kind !== 'test-app' || leg !== call.a || call.ended) return;
+    // The test application plays each key back as its DTMF tone.
+    this.o.media
+      .play(leg.endpoint.id, { digits: digit, toneMs: 200 })
+      .catch((error: unknown) => this.o.logger.warn({ err: error }, 'tone playback failed'));
+  }
+
+  // ---- ending calls ------------------------------------------------------------------------
+
+  private async sendBye(leg: Leg): Promise<void> {
+    if (!leg.dialog || leg.state === 'ended') return;
+    leg.state = 'ended';
+    const bye = leg.dialog.createRequest('BYE', { via: viaFor(this.o.server, leg.flow) });
+    await sendRequest(this.o.server, bye, leg.flow);
+  }
+
+  /** `leg` hung up (or failed): end the other leg too, then the call. */
+  private async hangUp(
+    call: Call,
+    leg: Leg,
+    disposition: Disposition,
+    endedBy: CallRecord['endedBy'],
+    byeReceived = false,
+  ): Promise<void> {
+    if (call.ended) return;
+    if (byeReceived) leg.state = 'ended';
+    else await this.sendBye(leg);
+    const other = call.other(leg);
+    if (other) {
+      if (other.state === 'answered') await this.sendBye(other);
+      else other.cancel?.();
+    }
+    await this.endCall(call, call.record.answeredAt ? 'answered' : disposition, endedBy);
+  }
+
+  /** Hangs up every call (at shutdown). */
+  async hangUpAll(): Promise<void> {
+    await Promise.all([...this.calls].map((call) => this.hangUp(call, call.a, 'failed', 'system')));
+  }
+
+  private async endCall(call: Call, disposition: Disposition, endedBy: CallRecord['endedBy']): Promise<void> {
+    if (call.ended) return;
+    call.ended = true;
+    this.calls.delete(call);
+    for (const leg of [call.a, call.b]) {
+      if (!leg) continue;
+      leg.ackWait?.acknowledged();
+      if (leg.dialog) this.byDialog.delete(leg.dialog.key);
+      this.byEndpoint.delete(leg.endpoint.id);
+    }
+    const media = this.o.media;
+    const quietly = (work: Promise<unknown>) =>
+      work.catch((error: unknown) => this.o.logger.warn({ err: error }, 'media cleanup'));
+    if (call.recordingId) await quietly(media.stopRecording(call.recordingId));
+    await quietly(this.unbridge(call));
+    await quietly(media.closeEndpoint(call.a.endpoint.id));
+    if (call.b) await quietly(media.closeEndpoint(call.b.endpoint.id));
+    await this.o.records.ended(call.record, disposition, endedBy);
+    this.o.publish('call.ended', call.record);
+  }
+}
