@@ -18,7 +18,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { allPrompts, type Lang, type RenderablePrompt } from '../src/ivr/index';
+import { allPrompts, type Lang, languages, type RenderablePrompt } from '../src/ivr/index';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
@@ -132,7 +132,10 @@ async function main(args: string[]): Promise<number> {
     );
   });
   const wanted = new Set(prompts.map((prompt) => fileOf(prompt.id)));
-  const orphans = filesUnder(outDir).filter((file) => file.endsWith('.wav') && !wanted.has(file));
+  // Only the language folders are the library's: other files under prompts/ (hold music) are not ours to prune.
+  const orphans = languages
+    .flatMap((lang) => filesUnder(path.join(outDir, lang)))
+    .filter((file) => file.endsWith('.wav') && !wanted.has(file));
 
   if (check) {
     for (const prompt of stale) console.log(`stale: ${prompt.id}`);

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allPrompts } from '../src/ivr/index';
+import { allPrompts, languages } from '../src/ivr/index';
 
 const root = path.resolve(import.meta.dirname, '..');
 const promptDir = path.join(root, 'prompts');
@@ -74,7 +74,10 @@ describe('rendered prompts', () => {
       readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
         entry.isDirectory() ? files(path.join(dir, entry.name)) : [path.join(dir, entry.name)],
       );
-    const wavs = files(promptDir).filter((file) => file.endsWith('.wav'));
+    // The language folders are the library's; prompts/ may hold other audio (hold music) too.
+    const wavs = languages
+      .flatMap((lang) => files(path.join(promptDir, lang)))
+      .filter((file) => file.endsWith('.wav'));
     expect(wavs.map((file) => path.relative(promptDir, file)).filter((name) => !wanted.has(name))).toEqual(
       [],
     );

@@ -20,6 +20,7 @@ export const ivrErrors = {
   IVR_SESSION_TRANSITION: 'internal',
   IVR_SESSION_NOT_STARTED: 'conflict',
   IVR_STEP_VALUE: 'invalid',
+  IVR_AMOUNT_INVALID: 'invalid',
   IVR_VERIFICATION_REQUIRED: 'forbidden',
   IVR_NOT_IDENTIFIED: 'forbidden',
   IVR_PORT_TIMEOUT: 'unavailable',

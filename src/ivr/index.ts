@@ -6,9 +6,42 @@
  * reported. It never does I/O of its own, never reads the wall clock, and never lets a secret
  * keyed by the caller reach an event, a log line or a recording.
  */
+
+export {
+  accountLabel,
+  balanceLine,
+  transferReadBack,
+  Utterance,
+} from './announce';
+export { type ContainmentRow, containmentReport, type StepCount } from './containment';
+export { IvrEngine, type IvrEngineOptions, type StartCall } from './engine';
 export { type IvrErrorCode, ivrError, ivrErrors } from './errors';
+export {
+  type IvrEventMap,
+  type IvrEventRecord,
+  type IvrEventSink,
+  type IvrEventType,
+  MemoryIvrEvents,
+  type SessionOutcome,
+  sessionOutcomes,
+} from './events';
 export { type Expr, type ExprEnv, evaluate, parseExpr, type Value } from './expr';
 export { type Flow, type FlowDocument, flowJsonSchema, flowSchema, type Step, type StepType } from './flow';
+export { createIvrHarness, harnessEpoch, type IvrHarness } from './harness';
+export {
+  createDemoIvrPorts,
+  type DemoIvrPorts,
+  FakeIvrHttp,
+  type Fault,
+  HolidayCalendar,
+  MemoryIvrBanking,
+  MemoryIvrCustomers,
+  MemoryIvrQueue,
+  MemoryIvrRecording,
+  MemoryIvrSms,
+  ScriptedIvrMedia,
+} from './memory-ports';
+export type * from './ports';
 export {
   allPrompts,
   type PromptKey,
@@ -28,6 +61,13 @@ export {
   type StoredFlow,
 } from './repository';
 export { type Sayable, say, speechFragments } from './say';
+export {
+  type FlowResolver,
+  IvrSession,
+  type SessionState,
+  type SessionSummary,
+  sessionStates,
+} from './session';
 export { isLang, type Lang, languages, type Spoken } from './speech';
 export { enAmount, enDate, enDigits, enNumber, enPercent, enTime } from './speech-en';
 export { zhAmount, zhDate, zhDigits, zhNumber, zhPercent, zhTime } from './speech-zh';

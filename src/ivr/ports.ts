@@ -254,7 +254,8 @@ export interface IvrQueue {
  * playback back with `session.promptFinished(playbackId)` (or its failure).
  */
 export interface IvrMedia {
-  play(request: { sessionId: string; playbackId: string; prompts: readonly string[] }): void;
+  /** `prompts` are full prompt ids (`zh/menu/main`, one file each); `text` is the same words, for display and logs. */
+  play(request: { sessionId: string; playbackId: string; prompts: readonly string[]; text: string }): void;
   stop(request: { sessionId: string; playbackId: string }): void;
 }
 
