@@ -81,10 +81,11 @@ describe('media engine over real UDP', () => {
     const before = agent.received.at(-1)?.packet;
     const { mixId } = await engine.bridge(a.id, b.id);
     expect(engine.workerOf(b.id)).toBe(a.worker);
+    const [fromA, fromB] = [customer.received.length, agent.received.length];
     await Promise.all([customer.stream(a.port, tone(440, 600)), agent.stream(b.port, tone(1200, 600))]);
     await new Promise((r) => setTimeout(r, 150));
-    expect(toneShare(agent.audio(0), 440)).toBeGreaterThan(0.3);
-    expect(toneShare(customer.audio(0), 1200)).toBeGreaterThan(0.3);
+    expect(toneShare(agent.audio(0, fromB), 440)).toBeGreaterThan(0.3);
+    expect(toneShare(customer.audio(0, fromA), 1200)).toBeGreaterThan(0.3);
     const after = agent.received.at(-1)!.packet;
     expect(after.ssrc).toBe(before!.ssrc); // the same stream, seen from the agent's phone
     expect((await engine.stats(b.id)).packetsIn).toBeGreaterThan(25);
@@ -263,6 +264,21 @@ describe('media engine over real UDP', () => {
     const stats = await engine.stats(ep.id);
     expect(stats.packetsIn).toBe(1);
     expect(stats.foreign).toBeLessThanOrEqual(1);
+    await engine.closeEndpoint(ep.id);
+  });
+
+  it('takes a re-INVITE without telephone-event as turning RFC 4733 off, and then keys in band', async () => {
+    const phone = await peer();
+    const ep = await engine.createEndpoint({ remote: phone.remote, telephoneEventPt: 101 });
+    await engine.updateEndpoint(ep.id, { codec: 'pcma' });
+    await expect(engine.sendDtmf(ep.id, '1', { mode: 'rfc4733' })).rejects.toMatchObject({
+      code: 'MEDIA_BAD_STATE',
+    });
+    await engine.sendDtmf(ep.id, '5');
+    const packets = phone.received.map((r) => r.packet);
+    expect(packets.some((p) => p.payloadType === 101)).toBe(false);
+    expect(packets.some((p) => p.payloadType === 8)).toBe(true);
+    expect(toneShare(phone.audio(8), 770) + toneShare(phone.audio(8), 1336)).toBeGreaterThan(0.3);
     await engine.closeEndpoint(ep.id);
   });
 

@@ -278,7 +278,8 @@ export class RtpEndpoint {
     } else if (s.payloadType !== undefined) {
       this.payloadType = s.payloadType;
     }
-    if ('telephoneEventPt' in s) this.telephoneEventPt = s.telephoneEventPt;
+    // A codec means a whole new offer/answer: telephone-event is then as given (absent = not negotiated).
+    if ('telephoneEventPt' in s || s.codec !== undefined) this.telephoneEventPt = s.telephoneEventPt;
     if (s.inbandDtmf !== undefined) this.inbandDtmf = s.inbandDtmf;
     const inband = this.inbandDtmf ?? this.telephoneEventPt === undefined;
     this.goertzel = inband ? (this.goertzel ?? new GoertzelDtmfDetector()) : undefined;

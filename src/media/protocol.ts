@@ -28,7 +28,11 @@ export interface RemoteAddress {
   rtcpPort?: number;
 }
 
-/** What the call layer learnt from the SDP offer/answer; every field can change on a re-INVITE. */
+/**
+ * What the call layer learnt from the SDP offer/answer; every field can change on a re-INVITE.
+ * An update changes only the fields present, except that giving `codec` (a complete new
+ * negotiation) also sets `telephoneEventPt` as given, so leaving it out turns RFC 4733 off.
+ */
 export interface StreamSettings {
   /** The negotiated G.711 law, default `pcmu`. */
   codec?: G711Law;
@@ -38,6 +42,7 @@ export interface StreamSettings {
   telephoneEventPt?: number;
   /** Run the Goertzel detector on received audio; default: when no telephone-event was negotiated. */
   inbandDtmf?: boolean;
+  /** Our direction, as in our SDP (RFC 3264 §6.1): `sendonly`/`inactive` stop what we receive from playing, `recvonly`/`inactive` stop our sending. */
   direction?: MediaDirection;
   remote?: RemoteAddress;
   /**
