@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allPrompts, languages } from '../src/ivr/index';
+import { allPrompts, languages, validateFlow } from '../src/ivr/index';
 
 const root = path.resolve(import.meta.dirname, '..');
 const promptDir = path.join(root, 'prompts');
@@ -83,5 +83,26 @@ describe('rendered prompts', () => {
     );
     const total = wavs.reduce((sum, file) => sum + statSync(file).size, 0);
     expect(total).toBeLessThan(6 * 1024 * 1024);
+  });
+});
+
+describe('prompts the flows play', () => {
+  it('every prompt a flow under flows/ names exists as a file in each language the flow speaks', () => {
+    const flowDir = path.join(root, 'flows');
+    const names = readdirSync(flowDir).filter((name) => name.endsWith('.json'));
+    expect(names).toContain('phone-banking.json');
+    const exists = (id: string) => {
+      try {
+        return statSync(path.join(promptDir, `${id}.wav`)).isFile();
+      } catch {
+        return false;
+      }
+    };
+    for (const name of names) {
+      const result = validateFlow(JSON.parse(readFileSync(path.join(flowDir, name), 'utf8')), {
+        promptExists: exists,
+      });
+      expect(result.ok ? [] : result.issues, name).toEqual([]);
+    }
   });
 });

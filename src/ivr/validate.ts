@@ -269,8 +269,28 @@ export function validateFlow(input: unknown, options: ValidateOptions = {}): Flo
       issues.push({ field: `variables.${name}`, message: `"${name}" is set by the interpreter` });
   }
 
+  // A PIN or card number reaches authenticate only through a masked entry, never a plain variable.
+  const maskedInto = new Map<string, string>();
+  for (const step of Object.values(flow.steps)) {
+    if (step.type === 'collect' && step.masked && step.secret) maskedInto.set(step.into, step.secret);
+  }
+
   for (const [id, step] of Object.entries(flow.steps)) {
     const path = `steps.${id}`;
+    if (step.type === 'authenticate') {
+      if (maskedInto.get(step.pin) !== 'pin') {
+        issues.push({
+          field: `${path}.pin`,
+          message: `"${step.pin}" is not collected by a masked PIN entry`,
+        });
+      }
+      if (step.card && maskedInto.get(step.card) !== 'card-number') {
+        issues.push({
+          field: `${path}.card`,
+          message: `"${step.card}" is not collected by a masked card-number entry`,
+        });
+      }
+    }
     for (const { path: at, target } of stepTargets(step, path)) refer(at, target);
     for (const { path: at, source } of stepExpressions(step, path)) {
       try {
