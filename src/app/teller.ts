@@ -1,13 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { acdRoutes } from '../acd/index';
 import { buildApi, storeHealth, Users } from '../api/index';
 import { CallManager, CallRecords } from '../calls/index';
 import type { TellerConfig } from '../config/index';
 import { createLogger, type DomainEvents, EventBus, type Logger, RealClock } from '../core/index';
+import { Interactions } from '../interactions/index';
 import { MediaEngine } from '../media/index';
 import { SipServer } from '../sip/index';
 import { AuditTrail, EventLog, getMeta, openStore, type Store, setMeta } from '../store/index';
+import { type AcdSetup, seedAcdConfig, startAcd } from './acd';
 import { seedDemoUsers } from './demo';
 
 export interface Teller {
@@ -18,6 +21,8 @@ export interface Teller {
   audit: AuditTrail;
   bus: EventBus<DomainEvents>;
   users: Users;
+  interactions: Interactions;
+  acd: AcdSetup;
   sip: SipServer;
   media: MediaEngine;
   calls: CallManager;
@@ -83,10 +88,16 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
   let seeded = false;
   if (config.seedDemo && (await getMeta(store.db, 'demo_seeded')) === undefined) {
     await seedDemoUsers(users);
+    const agents = (await users.list()).filter((u) => u.role === 'agent').map((u) => u.id);
+    await seedAcdConfig(store.db, clock, agents);
     await setMeta(store.db, 'demo_seeded', String(clock.now()));
     seeded = true;
   }
 
+  const interactions = new Interactions(store.db, clock, (type, payload) =>
+    bus.publish(type, payload as DomainEvents[typeof type], { audience: 'supervisor' }),
+  );
+  const acd = await startAcd({ db: store.db, clock, logger, bus, interactions });
   // Media first: the SIP port opens only when calls can be taken.
   const media = await MediaEngine.start({ portMin: config.rtpPortMin, portMax: config.rtpPortMax, logger });
   const sip = await startSip(config, { logger, clock, users, audit });
@@ -124,6 +135,17 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
       bus: bus as EventBus<object>,
       checks: [storeHealth(store)],
       rootPlugins: [sip.ws.plugin],
+      plugins: [
+        async (app) =>
+          acdRoutes(app, {
+            engine: acd.engine,
+            saveQueue: acd.saveQueue,
+            saveAgent: acd.saveAgent,
+            audit: async (entry) => {
+              await audit.record({ ...entry, outcome: 'success' });
+            },
+          }),
+      ],
       ...(options.loginPerAddressPerMinute
         ? { loginPerAddressPerMinute: options.loginPerAddressPerMinute }
         : {}),
@@ -148,6 +170,8 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     audit,
     bus,
     users,
+    interactions,
+    acd,
     sip,
     media,
     calls,
@@ -161,6 +185,8 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
         await calls.hangUpAll();
         await sip.close();
         await media.close();
+        acd.engine.close();
+        await acd.records.flush();
         const sweep = setInterval(() => api.server.closeIdleConnections(), 50);
         try {
           await api.close();

@@ -81,12 +81,14 @@ class Leg {
 
 class Call {
   b: Leg | undefined;
+  /** A leg being rung (the callee, or a transfer target) that is not part of the call yet. */
+  pending: Leg | undefined;
   mixId: MixId | undefined;
   recordingId: RecordingId | undefined;
   ended = false;
 
   constructor(
-    readonly a: Leg,
+    public a: Leg,
     readonly record: CallRecord,
     readonly route: Route,
   ) {}
@@ -271,33 +273,75 @@ export class CallManager implements SipCallCore {
     extension: string,
     callerAnswerSdp: string,
   ): Promise<void> {
-    const bindings = this.o.server.location.lookup(`sip:${extension}@teller`);
-    const binding = bindings[0];
-    if (!binding) {
-      transaction.respond(
-        createResponse(call.a.invite, 480, { reason: 'Not Registered', toTag: call.a.toTag }),
-      );
-      await this.endCall(call, 'no-answer', 'system');
+    const outcome = await this.callOut(call, call.a, extension, () => {
+      if (transaction.final === undefined)
+        transaction.respond(createResponse(call.a.invite, 180, { toTag: call.a.toTag }));
+    });
+    if (call.ended) return;
+    if (outcome.kind === 'failed') {
+      if (transaction.final === undefined) {
+        transaction.respond(
+          createResponse(call.a.invite, outcome.status, { reason: outcome.reason, toTag: call.a.toTag }),
+        );
+      }
+      await this.endCall(call, outcome.disposition, outcome.endedBy);
       return;
     }
+    call.b = outcome.leg;
+    if (transaction.final !== undefined) {
+      await this.hangUp(call, outcome.leg, 'cancelled', 'caller');
+      return;
+    }
+    await this.answer(call, call.a, transaction, callerAnswerSdp);
+    await this.bridge(call);
+    await this.o.records.answered(call.record, null);
+    this.o.publish('call.answered', call.record);
+  }
+
+  /**
+   * Rings an extension on a new UAC leg whose media lives beside `near`'s, and waits for the
+   * answer. While it rings, `cancelPending` of the call cancels it.
+   */
+  private async callOut(
+    call: Call,
+    near: Leg,
+    extension: string,
+    onRinging: () => void,
+  ): Promise<
+    | { kind: 'answered'; leg: Leg }
+    | {
+        kind: 'failed';
+        status: number;
+        reason: string;
+        disposition: Disposition;
+        endedBy: CallRecord['endedBy'];
+      }
+  > {
+    const binding = this.o.server.location.lookup(`sip:${extension}@teller`)[0];
+    if (!binding)
+      return {
+        kind: 'failed',
+        status: 480,
+        reason: 'Not Registered',
+        disposition: 'no-answer',
+        endedBy: 'system',
+      };
     let flow: Flow;
     try {
       flow = await this.o.server.flowTo(binding.protocol, binding.source);
     } catch {
-      transaction.respond(createResponse(call.a.invite, 480, { reason: 'Unreachable', toTag: call.a.toTag }));
-      await this.endCall(call, 'failed', 'system');
-      return;
+      return { kind: 'failed', status: 480, reason: 'Unreachable', disposition: 'failed', endedBy: 'system' };
     }
-    const endpoint = await this.o.media.createEndpoint({ near: call.a.endpoint.id });
+    const endpoint = await this.o.media.createEndpoint({ near: near.endpoint.id });
     const host = this.o.server.advertisedHost;
-    const offer = createOffer({ address: host, port: endpoint.port });
+    const caller = call.a.party;
     const invite = createRequest({
       method: 'INVITE',
       uri: parseUri(binding.contact),
       via: viaFor(this.o.server, flow),
       from: {
-        displayName: call.a.party,
-        uri: sipUri({ user: call.a.party, host }),
+        displayName: caller,
+        uri: sipUri({ user: caller, host }),
         params: new Map([['tag', newTag()]]),
       },
       to: { uri: sipUri({ user: extension, host }), params: new Map() },
@@ -305,72 +349,44 @@ export class CallManager implements SipCallCore {
       cseq: 1,
       contact: parseNameAddr(`<${contactFor(this.o.server, flow)}>`, 'Contact'),
       headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, INFO, UPDATE']],
-      body: offer,
+      body: createOffer({ address: host, port: endpoint.port }),
       contentType: 'application/sdp',
     });
     const leg = new Leg('uac', flow, invite, endpoint, extension);
-    call.b = leg;
+    call.pending = leg;
     this.byEndpoint.set(endpoint.id, { call, leg });
-    let clientTransaction: ReturnType<SipServer['sendRequest']> | undefined;
     leg.cancel = () => {
-      if (leg.state === 'early' || leg.state === 'trying') {
+      if (leg.state === 'early' || leg.state === 'trying')
         void sendRequest(this.o.server, createCancel(invite), flow);
-      }
     };
-    const response = await sendRequest(
-      this.o.server,
-      invite,
-      flow,
-      (provisional) => {
-        if (provisional.status === 180 || provisional.status === 183) {
-          leg.state = 'early';
-          if (transaction.final === undefined) {
-            transaction.respond(createResponse(call.a.invite, 180, { toTag: call.a.toTag }));
-          }
-        }
-      },
-      (t) => {
-        clientTransaction = t;
-      },
-    );
-    void clientTransaction;
-    if (call.ended) {
-      // The caller gave up while this leg rang; a late 2xx must still be acknowledged and ended.
-      if (response.status < 300) await this.acceptThenBye(leg, response);
-      return;
-    }
-    if (response.status >= 300) {
-      const status =
-        response.status === 487
-          ? 487
-          : response.status >= 600
-            ? response.status
-            : response.status === 408
-              ? 480
-              : response.status;
-      if (transaction.final === undefined) {
-        transaction.respond(
-          createResponse(call.a.invite, status, { reason: response.reason, toTag: call.a.toTag }),
-        );
+    const response = await sendRequest(this.o.server, invite, flow, (provisional) => {
+      if (provisional.status === 180 || provisional.status === 183) {
+        leg.state = 'early';
+        onRinging();
       }
-      await this.endCall(call, dispositionOf(response.status), 'callee');
-      return;
+    });
+    if (call.pending === leg) call.pending = undefined;
+    if (response.status >= 300 || call.ended) {
+      if (response.status < 300) await this.acceptThenBye(leg, response);
+      leg.state = 'ended';
+      this.byEndpoint.delete(endpoint.id);
+      await this.o.media.closeEndpoint(endpoint.id).catch(() => undefined);
+      const status = response.status === 408 ? 480 : response.status;
+      return {
+        kind: 'failed',
+        status,
+        reason: response.reason,
+        disposition: dispositionOf(response.status),
+        endedBy: 'callee',
+      };
     }
-    // 2xx: confirm the callee's dialog, bridge the media, then answer the caller.
     leg.dialog = Dialog.asUac(invite, response);
     leg.state = 'answered';
     this.byDialog.set(leg.dialog.key, { call, leg });
     await this.sendAck(leg, getCSeq(invite).seq);
     leg.audio = readAnswer(response.body.toString('utf8'), { address: host, port: endpoint.port });
     await this.o.media.updateEndpoint(endpoint.id, settingsOf(leg.audio));
-    if (transaction.final !== undefined) {
-      await this.hangUp(call, leg, 'cancelled', 'caller');
-      return;
-    }
-    await this.answer(call, call.a, transaction, callerAnswerSdp);
-    await this.bridge(call);
-    await this.o.records.answered(call.record, null);
-    this.o.publish('call.answered', call.record);
+    return { kind: 'answered', leg };
   }
 
   private async sendAck(leg: Leg, inviteSeq: number): Promise<void> {
@@ -410,7 +426,7 @@ export class CallManager implements SipCallCore {
     const call = this.byInvite.get(invite);
     if (!call) return;
     this.byInvite.delete(invite);
-    call.b?.cancel?.();
+    call.pending?.cancel?.();
     void this.endCall(call, 'cancelled', 'caller');
   }
 
@@ -438,6 +454,9 @@ export class CallManager implements SipCallCore {
       case 'INFO':
         transaction.respond(createResponse(request, 200));
         this.infoDtmf(call, leg, request);
+        return;
+      case 'REFER':
+        this.refer(call, leg, request, transaction);
         return;
       case 'OPTIONS':
       case 'UPDATE':
@@ -503,6 +522,137 @@ export class CallManager implements SipCallCore {
     }
   }
 
+  /**
+   * REFER (RFC 3515): the party on `leg` transfers the other party of the call. A plain
+   * Refer-To is a blind transfer to that extension; one carrying `Replaces` (RFC 3891) is an
+   * attended transfer that joins the other party to the call the referrer set up for
+   * consultation. Progress goes back to the referrer as NOTIFYs with message/sipfrag bodies;
+   * when the transfer succeeds the referrer's leg is released with BYE.
+   */
+  private refer(call: Call, leg: Leg, request: SipRequest, transaction: ServerTransaction): void {
+    const referTo = request.headers.get('refer-to');
+    let target: { user: string; replaces: string | undefined };
+    try {
+      const address = parseNameAddr(referTo ?? '', 'Refer-To');
+      if (address.uri.type !== 'sip' || !address.uri.user) throw new Error('not a SIP URI with a user');
+      const replaces = address.uri.headers.find(([name]) => name.toLowerCase() === 'replaces')?.[1];
+      target = { user: address.uri.user, replaces };
+    } catch {
+      transaction.respond(createResponse(request, 400, { reason: 'Bad Refer-To' }));
+      return;
+    }
+    const transferee = call.other(leg);
+    if (transferee?.state !== 'answered') {
+      transaction.respond(createResponse(request, 603, { reason: 'Nobody To Transfer' }));
+      return;
+    }
+    transaction.respond(createResponse(request, 202));
+    void this.notifyRefer(leg, 100, 'Trying', false);
+    const work = target.replaces
+      ? this.attendedTransfer(call, leg, transferee, target.replaces)
+      : this.blindTransfer(call, leg, transferee, target.user);
+    work.catch((error: unknown) => {
+      this.o.logger.error({ err: error }, 'transfer failed');
+      void this.notifyRefer(leg, 500, 'Server Internal Error', true);
+    });
+  }
+
+  private async blindTransfer(call: Call, referrer: Leg, transferee: Leg, extension: string): Promise<void> {
+    const outcome = await this.callOut(
+      call,
+      transferee,
+      extension,
+      () => void this.notifyRefer(referrer, 180, 'Ringing', false),
+    );
+    if (outcome.kind === 'failed') {
+      await this.notifyRefer(referrer, outcome.status, outcome.reason, true);
+      return;
+    }
+    await this.unbridge(call);
+    await this.o.media.stopPlayback(transferee.endpoint.id).catch(() => undefined);
+    // The call goes on between the transferee and the new party; the referrer leaves.
+    this.detachLeg(referrer);
+    if (call.a === referrer) call.a = outcome.leg;
+    else call.b = outcome.leg;
+    await this.bridge(call);
+    await this.notifyRefer(referrer, 200, 'OK', true);
+    await this.sendBye(referrer);
+    await this.o.media.closeEndpoint(referrer.endpoint.id).catch(() => undefined);
+  }
+
+  /** `Replaces: callid;to-tag=…;from-tag=…` names the referrer's consultation dialog (RFC 3891 §3). */
+  private async attendedTransfer(
+    call: Call,
+    referrer: Leg,
+    transferee: Leg,
+    replaces: string,
+  ): Promise<void> {
+    const [callId, ...params] = replaces.split(';');
+    const tags = new Map(params.map((p) => p.split('=') as [string, string]));
+    const toTag = tags.get('to-tag');
+    const fromTag = tags.get('from-tag');
+    let consultation: { call: Call; leg: Leg } | undefined;
+    for (const entry of this.byDialog.values()) {
+      const id = entry.leg.dialog?.id;
+      if (!id || id.callId !== callId || entry.call === call) continue;
+      const ours = new Set([id.localTag, id.remoteTag]);
+      if (toTag && fromTag && ours.has(toTag) && ours.has(fromTag)) consultation = entry;
+    }
+    if (!consultation) {
+      await this.notifyRefer(referrer, 481, 'Call/Transaction Does Not Exist', true);
+      return;
+    }
+    const other = consultation.call.other(consultation.leg);
+    if (other?.state !== 'answered') {
+      await this.notifyRefer(referrer, 487, 'Request Terminated', true);
+      return;
+    }
+    // Join the transferee with the consulted party: both calls lose the referrer's legs.
+    await this.unbridge(call);
+    await this.unbridge(consultation.call);
+    await this.o.media.stopPlayback(transferee.endpoint.id).catch(() => undefined);
+    this.detachLeg(referrer);
+    this.detachLeg(consultation.leg);
+    this.detachLeg(other);
+    if (call.a === referrer) call.a = other;
+    else call.b = other;
+    this.byDialog.set(other.dialog!.key, { call, leg: other });
+    this.byEndpoint.set(other.endpoint.id, { call, leg: other });
+    await this.bridge(call);
+    await this.notifyRefer(referrer, 200, 'OK', true);
+    await this.sendBye(referrer);
+    await this.sendBye(consultation.leg);
+    await this.o.media.closeEndpoint(referrer.endpoint.id).catch(() => undefined);
+    await this.o.media.closeEndpoint(consultation.leg.endpoint.id).catch(() => undefined);
+    // The consultation call is over: its remaining leg now belongs to the transferred call.
+    consultation.call.ended = true;
+    this.calls.delete(consultation.call);
+    await this.o.records.ended(consultation.call.record, 'answered', 'caller');
+    this.o.publish('call.ended', consultation.call.record);
+  }
+
+  /** Forgets a leg's dialog and endpoint routing (it leaves its call). */
+  private detachLeg(leg: Leg): void {
+    if (leg.dialog) this.byDialog.delete(leg.dialog.key);
+    this.byEndpoint.delete(leg.endpoint.id);
+  }
+
+  /** RFC 3515 §2.4.5: a NOTIFY with the transfer's progress as a message/sipfrag status line. */
+  private async notifyRefer(referrer: Leg, status: number, reason: string, final: boolean): Promise<void> {
+    if (!referrer.dialog || referrer.state === 'ended') return;
+    const notify = referrer.dialog.createRequest('NOTIFY', {
+      via: viaFor(this.o.server, referrer.flow),
+      contact: parseNameAddr(`<${contactFor(this.o.server, referrer.flow)}>`, 'Contact'),
+      headers: [
+        ['Event', 'refer'],
+        ['Subscription-State', final ? 'terminated;reason=noresource' : 'active;expires=60'],
+      ],
+      body: `SIP/2.0 ${status} ${reason}\r\n`,
+      contentType: 'message/sipfrag;version=2.0',
+    });
+    await sendRequest(this.o.server, notify, referrer.flow);
+  }
+
   /** SIP INFO DTMF (application/dtmf-relay: `Signal=5`), for phones that do not send RFC 4733. */
   private infoDtmf(call: Call, leg: Leg, request: SipRequest): void {
     const type = request.headers.get('content-type') ?? '';
@@ -540,10 +690,8 @@ export class CallManager implements SipCallCore {
     if (byeReceived) leg.state = 'ended';
     else await this.sendBye(leg);
     const other = call.other(leg);
-    if (other) {
-      if (other.state === 'answered') await this.sendBye(other);
-      else other.cancel?.();
-    }
+    if (other?.state === 'answered') await this.sendBye(other);
+    call.pending?.cancel?.();
     await this.endCall(call, call.record.answeredAt ? 'answered' : disposition, endedBy);
   }
 
@@ -569,6 +717,7 @@ export class CallManager implements SipCallCore {
     await quietly(this.unbridge(call));
     await quietly(media.closeEndpoint(call.a.endpoint.id));
     if (call.b) await quietly(media.closeEndpoint(call.b.endpoint.id));
+    if (call.pending) this.byEndpoint.delete(call.pending.endpoint.id);
     await this.o.records.ended(call.record, disposition, endedBy);
     this.o.publish('call.ended', call.record);
   }

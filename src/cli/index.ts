@@ -4,9 +4,10 @@
  * It parses and prints; the work itself is done by the modules it calls.
  */
 import { Command } from 'commander';
+import { simulateAcdCommand } from '../acd/index';
 import { demoPassword, demoUsers, openCore, seedDemoUsers, startTeller, type Teller } from '../app/index';
 import { ConfigError, loadConfig, type TellerConfig } from '../config/index';
-import { createLogger } from '../core/index';
+import { createLogger, isTellerError } from '../core/index';
 import { setMeta } from '../store/index';
 
 /** Loads the configuration or stops with one line naming the bad key and exit code 2. */
@@ -113,6 +114,37 @@ audit
         `audit trail BROKEN at entry ${result.seq}: ${result.reason} (${result.count} entries verified before it)\n`,
       );
       process.exitCode = 1;
+    }
+  });
+
+const sim = program.command('sim').description('simulations on virtual time');
+sim
+  .command('acd')
+  .description(
+    'run the real ACD engine on a scenario (see docs/acd-scenarios.md) and print per-queue results',
+  )
+  .requiredOption('--scenario <file>', 'scenario JSON file')
+  .option('--seed <n>', 'random seed', '1')
+  .option('--json', 'print JSON instead of a table')
+  .action(async (options: { scenario: string; seed: string; json?: boolean }) => {
+    const seed = Number(options.seed);
+    if (!Number.isSafeInteger(seed)) {
+      process.stderr.write(`teller: --seed must be an integer (got "${options.seed}")\n`);
+      process.exit(2);
+    }
+    try {
+      const text = await simulateAcdCommand({
+        scenarioPath: options.scenario,
+        seed,
+        format: options.json ? 'json' : 'table',
+      });
+      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    } catch (error) {
+      if (isTellerError(error)) {
+        process.stderr.write(`teller: ${error.message}\n`);
+        process.exit(2);
+      }
+      throw error;
     }
   });
 

@@ -1,0 +1,215 @@
+import {
+  AcdEngine,
+  type AcdRecordPort,
+  type AgentConfigInput,
+  type InteractionRecord,
+  type QueueConfigInput,
+} from '../acd/index';
+import type { Clock, DomainEvents, EventBus, InteractionId, Logger } from '../core/index';
+import type { Interactions } from '../interactions/index';
+import type { Db } from '../store/index';
+
+/**
+ * The ACD's records, written behind: the engine calls `put`/`delete` synchronously on every
+ * change; the latest state of each interaction is flushed to `acd_records` in one transaction
+ * per turn of the event loop. `flush()` waits for everything written so far.
+ */
+export class AcdRecordStore implements AcdRecordPort {
+  private readonly pending = new Map<string, InteractionRecord | null>();
+  private writing: Promise<void> = Promise.resolve();
+  private scheduled = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  put(record: InteractionRecord): void {
+    this.pending.set(record.interactionId, record);
+    this.schedule();
+  }
+
+  delete(interactionId: InteractionId): void {
+    this.pending.set(interactionId, null);
+    this.schedule();
+  }
+
+  async load(): Promise<InteractionRecord[]> {
+    const rows = await this.db.selectFrom('acd_records').select('record').execute();
+    return rows.map((r) => JSON.parse(r.record) as InteractionRecord);
+  }
+
+  flush(): Promise<void> {
+    this.scheduled = false;
+    const batch = [...this.pending.entries()];
+    this.pending.clear();
+    if (batch.length === 0) return this.writing;
+    this.writing = this.writing.then(() =>
+      this.db
+        .transaction()
+        .execute(async (tx) => {
+          const now = this.clock.now();
+          for (const [id, record] of batch) {
+            if (record === null) {
+              await tx.deleteFrom('acd_records').where('interaction_id', '=', id).execute();
+              continue;
+            }
+            const value = JSON.stringify(record);
+            await tx
+              .insertInto('acd_records')
+              .values({ interaction_id: id, record: value, updated_at: now })
+              .onConflict((oc) => oc.column('interaction_id').doUpdateSet({ record: value, updated_at: now }))
+              .execute();
+          }
+        })
+        .catch((error: unknown) => this.logger.error({ err: error }, 'ACD records not written')),
+    );
+    return this.writing;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => void this.flush());
+  }
+}
+
+/** The demo contact center's queues: general service, cards (lost cards jump the line), wealth, chat. */
+export const demoQueues: QueueConfigInput[] = [
+  {
+    id: 'general',
+    name: 'General banking',
+    channel: 'voice',
+    skills: [{ skill: 'banking', minProficiency: 1 }],
+    serviceLevel: { percent: 80, withinMs: 20_000 },
+    wrapUpMs: 30_000,
+    callbackOfferMs: 120_000,
+    overflow: [{ afterMs: 60_000, addQueues: ['cards'] }],
+  },
+  {
+    id: 'cards',
+    name: 'Cards and fraud',
+    channel: 'voice',
+    priority: 10,
+    skills: [{ skill: 'cards', minProficiency: 2 }],
+    serviceLevel: { percent: 90, withinMs: 10_000 },
+    wrapUpMs: 30_000,
+    overflow: [{ afterMs: 30_000, minProficiency: 1 }],
+  },
+  {
+    id: 'wealth',
+    name: 'Wealth and private banking',
+    channel: 'voice',
+    priority: 5,
+    skills: [{ skill: 'wealth', minProficiency: 3 }],
+    wrapUpMs: 60_000,
+    strategy: 'last-agent',
+    lastAgentWithinMs: 30_000,
+  },
+  {
+    id: 'chat',
+    name: 'Web chat',
+    channel: 'chat',
+    skills: [{ skill: 'banking', minProficiency: 1 }],
+    serviceLevel: { percent: 80, withinMs: 60_000 },
+    wrapUpMs: 10_000,
+  },
+];
+
+/** Skills of the demo agents: everyone banks; some do cards, some wealth; all take three chats. */
+export function demoAgent(userId: string, index: number): AgentConfigInput {
+  const skills: Record<string, number> = { banking: 3 + (index % 3) };
+  if (index % 2 === 0) skills.cards = 2 + (index % 4);
+  if (index % 5 === 0) skills.wealth = 4;
+  return {
+    id: userId,
+    team: index < 10 ? 'team-a' : 'team-b',
+    skills,
+    capacity: { voice: 1, chat: 3, email: 5 },
+  };
+}
+
+export interface AcdSetup {
+  engine: AcdEngine;
+  records: AcdRecordStore;
+  saveQueue(config: QueueConfigInput): Promise<void>;
+  saveAgent(config: AgentConfigInput): Promise<void>;
+}
+
+/**
+ * Builds the ACD from the store: queue and agent configuration, then the interactions that were
+ * waiting when the process stopped — back in their queues at their old places; the ones whose
+ * channel died with the process (live calls) closed with a reason, here and in `interactions`.
+ */
+export async function startAcd(deps: {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  bus: EventBus<DomainEvents>;
+  interactions: Interactions;
+}): Promise<AcdSetup> {
+  const { db, clock, logger, bus } = deps;
+  const records = new AcdRecordStore(db, clock, logger);
+  const engine = new AcdEngine({
+    clock,
+    records,
+    statisticsIntervalMs: 5_000,
+    publish: (type, payload) => {
+      bus
+        .publish(type, payload as DomainEvents[typeof type], { audience: 'all' })
+        .catch((error: unknown) => logger.error({ err: error }, `ACD event ${type} not logged`));
+    },
+    reportError: (error, context) => logger.error({ err: error }, `ACD: ${context}`),
+  });
+  for (const row of await db.selectFrom('acd_queues').select('config').orderBy('id').execute()) {
+    engine.defineQueue(JSON.parse(row.config) as QueueConfigInput);
+  }
+  for (const row of await db.selectFrom('acd_agents').select('config').orderBy('user_id').execute()) {
+    engine.addAgent(JSON.parse(row.config) as AgentConfigInput);
+  }
+  const restored = engine.restore(await records.load());
+  for (const { interactionId, reason } of restored.closed) {
+    await deps.interactions.close(interactionId, reason).catch(() => undefined);
+  }
+  await deps.interactions.closeEphemeral('process-restart', (i) => restored.requeued.includes(i.id));
+  await records.flush();
+  const now = () => clock.now();
+  return {
+    engine,
+    records,
+    async saveQueue(config) {
+      const value = JSON.stringify(config);
+      await db
+        .insertInto('acd_queues')
+        .values({ id: config.id, config: value, updated_at: now() })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ config: value, updated_at: now() }))
+        .execute();
+    },
+    async saveAgent(config) {
+      const value = JSON.stringify(config);
+      await db
+        .insertInto('acd_agents')
+        .values({ user_id: config.id, config: value, updated_at: now() })
+        .onConflict((oc) => oc.column('user_id').doUpdateSet({ config: value, updated_at: now() }))
+        .execute();
+    },
+  };
+}
+
+/** Writes the demo queues and one agent profile per demo agent (first start only). */
+export async function seedAcdConfig(db: Db, clock: Clock, agentUserIds: readonly string[]): Promise<void> {
+  const now = clock.now();
+  for (const queue of demoQueues) {
+    await db
+      .insertInto('acd_queues')
+      .values({ id: queue.id, config: JSON.stringify(queue), updated_at: now })
+      .execute();
+  }
+  for (const [index, id] of agentUserIds.entries()) {
+    await db
+      .insertInto('acd_agents')
+      .values({ user_id: id, config: JSON.stringify(demoAgent(id, index)), updated_at: now })
+      .execute();
+  }
+}
