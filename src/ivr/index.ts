@@ -68,6 +68,7 @@ export {
   type SessionSummary,
   sessionStates,
 } from './session';
+export { loadFlowFiles, type SimulateOptions, type SimulationResult, simulateIvr } from './simulate';
 export { isLang, type Lang, languages, type Spoken } from './speech';
 export { enAmount, enDate, enDigits, enNumber, enPercent, enTime } from './speech-en';
 export { zhAmount, zhDate, zhDigits, zhNumber, zhPercent, zhTime } from './speech-zh';
