@@ -103,7 +103,7 @@ export async function simulateIvr(options: SimulateOptions): Promise<SimulationR
   });
 
   out(`Teller IVR simulator — flow ${main.id} v${main.version ?? '-'} (${main.name})`);
-  out('Type keys and Enter (e.g. 123456#). Empty line: silence until the next timeout. h: hang up.');
+  out('Type keys and Enter (e.g. 1, or 100#). Empty line: silence until the next timeout. h: hang up.');
   const session = engine.start({
     callId: 'simulated-call',
     flowId: main.id,
