@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock, ErrorReporter, Logger } from '../core/index';
 import { tagOf } from './address';
 import { challengeHeaders, type DigestAlgorithm, DigestAuthenticator, type Ha1Lookup } from './digest';
+import { isSipError } from './errors';
 import { splitList } from './grammar';
 import { LocationService } from './location';
 import {
@@ -79,6 +80,8 @@ export interface SipCounters {
   droppedBanned: number;
   authFailures: number;
   registrations: number;
+  /** Answers that could not be sent because the peer had closed its connection. */
+  peerGone: number;
 }
 
 const allow = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, INFO, UPDATE';
@@ -99,6 +102,7 @@ export class SipServer {
     droppedBanned: 0,
     authFailures: 0,
     registrations: 0,
+    peerGone: 0,
   };
   readonly ws: WsTransport;
   core: SipCallCore | undefined;
@@ -112,7 +116,14 @@ export class SipServer {
 
   private constructor(private readonly options: SipServerOptions) {
     this.maxBytes = options.maxMessageBytes ?? 65_535;
-    this.report = (error, context) => options.logger.error({ err: error }, `sip: ${context}`);
+    this.report = (error, context) => {
+      // A peer that went away before our answer reached it is routine: logging each at error
+      // level would let any peer fill the log by hanging up (it is counted, and kept at debug).
+      if (isSipError(error) && error.code === 'SIP_TRANSPORT') {
+        this.counters.peerGone++;
+        options.logger.debug({ err: error }, `sip: ${context}`);
+      } else options.logger.error({ err: error }, `sip: ${context}`);
+    };
     this.location = new LocationService(options.clock);
     this.guard = new SipGuard(
       {
@@ -217,7 +228,18 @@ export class SipServer {
           this.counters.dropped++;
           return;
         case 'reject':
+          // §8.2.6.2: a response copies the request's Via, and without one it cannot be matched
+          // to anything; garbage that salvaged no Via is dropped, not answered.
+          if (!screened.response.headers.has('via')) {
+            this.counters.dropped++;
+            return;
+          }
           this.counters.rejected++;
+          // §18.2.1: the top Via records where the request really came from, in every answer.
+          if (screened.request) {
+            stampReceived(screened.request, flow);
+            copyVias(screened.request, screened.response);
+          }
           this.reply(flow, screened.response);
           return;
         case 'response':
@@ -436,4 +458,11 @@ function stampReceived(request: SipRequest, flow: Flow): void {
   elements[0] = formatVia({ ...via, params });
   request.headers.delete('via');
   for (const element of elements) request.headers.append('Via', element);
+}
+
+/** Puts the request's Via values, as they are now, in place of the response's (keeping them first). */
+function copyVias(request: SipRequest, response: SipResponse): void {
+  response.headers.delete('via');
+  const vias = request.headers.getAll('via');
+  for (let i = vias.length - 1; i >= 0; i--) response.headers.prepend('Via', vias[i]!);
 }

@@ -1,11 +1,19 @@
 import net from 'node:net';
-import { isSipError } from './errors';
+import { isSipError, SipError } from './errors';
 import { StreamFramer } from './framer';
 import type { SipMessage } from './message';
 import { serializeMessage } from './message';
 import type { Flow, HostPort, InboundHandler, SipListener } from './transport';
 import { hostPortKey, sendMessage } from './transport';
 import { responseFromSalvage } from './validate';
+
+/**
+ * A send on a connection the peer has closed (or reset): routine for a server, so it is a
+ * SIP_TRANSPORT error the server logs quietly, not a fault.
+ */
+function transportError(message: string, cause?: unknown): SipError {
+  return new SipError('SIP_TRANSPORT', 503, 'Service Unavailable', { message, cause });
+}
 
 let nextConnection = 1;
 
@@ -27,9 +35,15 @@ class TcpFlow implements Flow {
 
   write(data: Buffer): Promise<void> {
     if (this.closed)
-      return Promise.reject(new Error(`connection ${this.id} to ${hostPortKey(this.remote)} is closed`));
+      return Promise.reject(transportError(`connection ${this.id} to ${hostPortKey(this.remote)} is closed`));
     return new Promise((resolve, reject) =>
-      this.socket.write(data, (error) => (error ? reject(error) : resolve())),
+      this.socket.write(data, (error) =>
+        error
+          ? reject(
+              transportError(`connection ${this.id} to ${hostPortKey(this.remote)}: ${error.message}`, error),
+            )
+          : resolve(),
+      ),
     );
   }
 
@@ -41,16 +55,27 @@ class TcpFlow implements Flow {
 
 export interface TcpOptions {
   maxMessageBytes: number;
-  /** A connection that sends nothing for this long is closed (slow-loris protection). */
+  /** A connection that sends nothing for this long is closed. Default 10 minutes. */
   idleTimeoutMs?: number;
+  /**
+   * How long one message may take to arrive, from its first byte to its last; a connection that
+   * trickles a message slower than this is closed (slow-loris protection: the idle timeout alone
+   * is reset by every byte). Default 30 s.
+   */
+  messageTimeoutMs?: number;
   maxConnections?: number;
 }
+
+/** After answering a framing error, how long the peer has to read it before the socket is destroyed. */
+const CLOSE_GRACE_MS = 1000;
 
 /**
  * SIP over TCP (§18.3): a StreamFramer per connection cuts messages by Content-Length. A framing
  * error answers with the salvaged status when it can and closes the connection, since the stream
- * cannot be resynchronised. Connections are kept by remote address, so responses and requests to a
- * registered TCP contact reuse the connection the phone opened (it is usually behind NAT).
+ * cannot be resynchronised. A message must arrive whole within a deadline, so a peer cannot hold
+ * a connection and its buffer open by trickling bytes. Connections are kept by remote address, so
+ * responses and requests to a registered TCP contact reuse the connection the phone opened (it is
+ * usually behind NAT).
  */
 export class TcpTransport implements SipListener {
   readonly protocol = 'tcp' as const;
@@ -103,21 +128,37 @@ export class TcpTransport implements SipListener {
     socket.setNoDelay(true);
     socket.setTimeout(this.options.idleTimeoutMs ?? 10 * 60_000, () => socket.destroy());
     const framer = new StreamFramer({ maxMessageBytes: this.options.maxMessageBytes });
+    const messageTimeoutMs = this.options.messageTimeoutMs ?? 30_000;
+    let messageTimer: NodeJS.Timeout | undefined;
+    const stopMessageTimer = () => {
+      if (messageTimer) clearTimeout(messageTimer);
+      messageTimer = undefined;
+    };
+    let failed = false;
     socket.on('data', (chunk) => {
+      if (failed) return;
       let frames: ReturnType<StreamFramer['push']>;
       try {
         frames = framer.push(chunk);
       } catch (error) {
+        // The stream cannot be resynchronised (RFC 4475 §3.3.9): answer what can be answered and
+        // close. A response needs the request's Via to be matched at all (§8.2.6.2), so without
+        // one (or for a response, or an ACK) the connection is only closed.
+        failed = true;
+        flow.closed = true;
+        stopMessageTimer();
+        const salvage = isSipError(error) ? error.salvage : undefined;
         if (
           isSipError(error) &&
-          error.salvage &&
-          !error.salvage.isResponse &&
-          error.salvage.method !== 'ACK'
+          salvage &&
+          !salvage.isResponse &&
+          salvage.method !== 'ACK' &&
+          salvage.headers.has('via')
         ) {
-          const response = responseFromSalvage(error.salvage, error.status, error.reason);
-          socket.end(serializeMessage(response));
+          socket.end(serializeMessage(responseFromSalvage(salvage, error.status, error.reason)));
+          // A peer that never closes its side must not keep the socket: give it time to read.
+          setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
         } else socket.destroy();
-        flow.closed = true;
         return;
       }
       for (const frame of frames) {
@@ -125,8 +166,20 @@ export class TcpTransport implements SipListener {
         if (frame.kind === 'keepalive') socket.write('\r\n');
         else this.onData(frame.data, flow);
       }
+      // The message deadline runs from the first byte of a message that is not complete yet,
+      // and starts again with each message completed. Up to three bytes may be the start of a
+      // CRLF keep-alive (a peer sending lone CRLFs leaves them waiting), which is not a message.
+      if (frames.some((f) => f.kind === 'message') || framer.buffered <= 3) stopMessageTimer();
+      if (framer.buffered > 3 && !messageTimer) {
+        messageTimer = setTimeout(() => {
+          messageTimer = undefined;
+          socket.destroy();
+        }, messageTimeoutMs);
+        messageTimer.unref();
+      }
     });
     const forget = () => {
+      stopMessageTimer();
       flow.closed = true;
       this.sockets.delete(socket);
       if (this.byRemote.get(key) === flow) this.byRemote.delete(key);

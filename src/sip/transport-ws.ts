@@ -1,8 +1,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
+import { SipError } from './errors';
 import type { SipMessage } from './message';
 import type { Flow, HostPort, InboundHandler, SipListener } from './transport';
 import { hostPortKey, sendMessage } from './transport';
+
+/**
+ * A send on a connection the peer has closed (or reset): routine for a server, so it is a
+ * SIP_TRANSPORT error the server logs quietly, not a fault.
+ */
+function transportError(message: string, cause?: unknown): SipError {
+  return new SipError('SIP_TRANSPORT', 503, 'Service Unavailable', { message, cause });
+}
 
 let nextSocket = 1;
 
@@ -24,11 +33,17 @@ class WsFlow implements Flow {
 
   write(data: Buffer): Promise<void> {
     if (this.closed || socketClosed(this.socket)) {
-      return Promise.reject(new Error(`WebSocket ${this.id} to ${hostPortKey(this.remote)} is closed`));
+      return Promise.reject(transportError(`WebSocket ${this.id} to ${hostPortKey(this.remote)} is closed`));
     }
     // RFC 7118 §5.1: a SIP message is one WebSocket message; text frames carry UTF-8 SIP.
     return new Promise((resolve, reject) =>
-      this.socket.send(data.toString('utf8'), (error) => (error ? reject(error) : resolve())),
+      this.socket.send(data.toString('utf8'), (error) =>
+        error
+          ? reject(
+              transportError(`WebSocket ${this.id} to ${hostPortKey(this.remote)}: ${error.message}`, error),
+            )
+          : resolve(),
+      ),
     );
   }
 
