@@ -8,12 +8,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { asId, type EventId } from '../src/core/index';
 import { EventLog, openStore, type Store } from '../src/store/index';
+import { freePort } from '../test/support/ports';
 import { startTempPostgres } from '../test/support/postgres';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -21,16 +21,6 @@ const root = path.resolve(import.meta.dirname, '..');
 function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : fallback;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** CPU seconds (user+system) a process has used, from /proc. */
