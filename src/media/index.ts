@@ -9,7 +9,12 @@
 export {
   DTMF_DIGITS,
   type DtmfDigit,
+  DtmfEventSender,
+  eventOfDigit,
   isDtmfDigit,
+  parseTelephoneEvent,
+  type TelephoneEvent,
+  writeTelephoneEvent,
 } from './dtmf-event';
 export {
   type CreateEndpointOptions,
@@ -38,5 +43,7 @@ export type {
   StreamSettings,
   WorkerStats,
 } from './protocol';
-export { type ToneSpec, tones } from './tone';
+export { parseRtcp, type RtcpPacket, serializeRtcp } from './rtcp';
+export { parseRtp, type RtpPacket, serializeRtp } from './rtp';
+export { dtmfTone, ToneGenerator, type ToneSpec, tones } from './tone';
 export { type Audio, decodeWav, encodeWav } from './wav';
