@@ -3,16 +3,11 @@
  * finished, timeouts, hang-up) and the answers of the ports it is given (banking, queue,
  * media, SMS, HTTP, customers, recording). Out: prompt lists to play, port requests, and
  * domain events with PINs and card numbers masked, from which path and containment are
- * reported. It never does I/O of its own, never reads the wall clock, and never lets a secret
- * keyed by the caller reach an event, a log line or a recording.
+ * reported. It never does I/O of its own (except `simulateIvr`, the terminal edge of `teller
+ * ivr simulate`), never reads the wall clock, and never lets a secret keyed by the caller reach
+ * an event, a log line or a recording.
  */
 
-export {
-  accountLabel,
-  balanceLine,
-  transferReadBack,
-  Utterance,
-} from './announce';
 export { type ContainmentRow, containmentReport, type StepCount } from './containment';
 export { IvrEngine, type IvrEngineOptions, type StartCall } from './engine';
 export { type IvrErrorCode, ivrError, ivrErrors } from './errors';
@@ -25,7 +20,7 @@ export {
   type SessionOutcome,
   sessionOutcomes,
 } from './events';
-export { type Expr, type ExprEnv, evaluate, parseExpr, type Value } from './expr';
+export type { Value } from './expr';
 export { type Flow, type FlowDocument, flowJsonSchema, flowSchema, type Step, type StepType } from './flow';
 export { createIvrHarness, harnessEpoch, type IvrHarness } from './harness';
 export {
@@ -50,7 +45,6 @@ export {
   promptText,
   type RenderablePrompt,
   resolvePrompt,
-  utteranceText,
 } from './prompts';
 export {
   type FlowActivation,

@@ -255,11 +255,6 @@ export type PromptKey = keyof typeof promptLibrary;
 
 const library: Readonly<Record<string, PromptText>> = promptLibrary;
 
-/** Whether a prompt key names a library entry. */
-export function isPromptKey(key: string): key is PromptKey {
-  return Object.hasOwn(library, key);
-}
-
 export interface RenderablePrompt {
   /** Full id: `zh/menu/main`, `en/num/40`. */
   id: string;
@@ -289,18 +284,6 @@ let index: Map<string, string> | undefined;
 export function promptText(id: string): string | undefined {
   index ??= new Map(allPrompts().map((prompt) => [prompt.id, prompt.text]));
   return index.get(id);
-}
-
-/** The words of a list of prompts, as one sentence in the language of the first. */
-export function utteranceText(ids: readonly string[]): string {
-  let text = '';
-  for (const id of ids) {
-    const words = promptText(id) ?? `[${id}]`;
-    const zh = id.startsWith('zh/');
-    if (text !== '' && !zh) text += ' ';
-    text += words;
-  }
-  return text;
 }
 
 /** A flow's prompt reference in a language: `menu/main` → `zh/menu/main`; a qualified id stays as it is. */
