@@ -22,9 +22,7 @@ import dgram from 'node:dgram';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
-import { encodeG711 } from '../src/media/g711';
-import { type EndpointInfo, encodeWav, MediaEngine } from '../src/media/index';
-import { ToneGenerator } from '../src/media/tone';
+import { type EndpointInfo, encodeG711, encodeWav, MediaEngine, ToneGenerator } from '../src/media/index';
 
 const ROLE_ENV = 'TELLER_MEDIA_BENCH_ROLE';
 const FRAME_MS = 20;

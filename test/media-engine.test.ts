@@ -9,8 +9,8 @@ import {
   MediaEngine,
   MediaError,
   type MediaEvents,
+  ToneGenerator,
 } from '../src/media/index';
-import { ToneGenerator } from '../src/media/tone';
 import { RtpPeer, toneShare } from './fixtures/media/rtp-peer';
 
 let engine: MediaEngine;

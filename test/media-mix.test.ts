@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EndpointInfo, MediaEngine } from '../src/media/index';
-import { ToneGenerator } from '../src/media/tone';
+import { type EndpointInfo, MediaEngine, ToneGenerator } from '../src/media/index';
 import { RtpPeer, toneShare } from './fixtures/media/rtp-peer';
 
 let engine: MediaEngine;

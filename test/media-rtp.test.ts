@@ -1,9 +1,14 @@
 import dgram from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeSample, encodeG711 } from '../src/media/g711';
-import { MediaEngine, type MediaEvents } from '../src/media/index';
-import { parseRtcp, serializeRtcp } from '../src/media/rtcp';
-import { ToneGenerator } from '../src/media/tone';
+import {
+  decodeSample,
+  encodeG711,
+  MediaEngine,
+  type MediaEvents,
+  parseRtcp,
+  serializeRtcp,
+  ToneGenerator,
+} from '../src/media/index';
 import { RtpPeer } from './fixtures/media/rtp-peer';
 
 let engine: MediaEngine;

@@ -26,7 +26,7 @@ export {
   type RecordOptions,
 } from './engine';
 export { MediaError, type MediaErrorCode, mediaErrorCodes } from './errors';
-export { decodeG711, encodeG711, type G711Law } from './g711';
+export { decodeG711, decodeSample, encodeG711, encodeSample, type G711Law } from './g711';
 export { type MixRole, mixRoles } from './mix';
 export type {
   EndpointId,
