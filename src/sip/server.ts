@@ -151,7 +151,11 @@ export class SipServer {
         onAck: (ack, sender) => this.core?.onAck(ack, sender as Flow),
       },
     });
-    this.ws = new WsTransport((data, flow) => this.receive(data, flow), this.maxBytes);
+    this.ws = new WsTransport(
+      (data, flow) => this.receive(data, flow),
+      this.maxBytes,
+      (flow) => this.forgetFlow(flow),
+    );
   }
 
   static async start(options: SipServerOptions): Promise<SipServer> {
@@ -207,6 +211,19 @@ export class SipServer {
     const host = flow.protocol === 'ws' ? `${this.advertisedHost}.invalid` : this.advertisedHost;
     const port = flow.protocol === 'ws' ? '' : `:${this.port}`;
     return `SIP/2.0/${transport} ${host}${port};branch=${branch};rport`;
+  }
+
+  /**
+   * A browser's WebSocket closed: it cannot be dialled (RFC 7118 §5: it has no address of its
+   * own, only the socket), so its bindings are dead now, not at their expiry, and calls must not
+   * be offered to them.
+   */
+  private forgetFlow(flow: Flow): void {
+    for (const aor of this.location.registered()) {
+      for (const binding of this.location.lookup(aor)) {
+        if (binding.flowId === flow.id) this.location.remove(aor, binding.contact);
+      }
+    }
   }
 
   async close(): Promise<void> {

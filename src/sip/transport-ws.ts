@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isUtf8 } from 'node:buffer';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { SipError } from './errors';
 import type { SipMessage } from './message';
@@ -35,9 +36,11 @@ class WsFlow implements Flow {
     if (this.closed || socketClosed(this.socket)) {
       return Promise.reject(transportError(`WebSocket ${this.id} to ${hostPortKey(this.remote)} is closed`));
     }
-    // RFC 7118 §5.1: a SIP message is one WebSocket message; text frames carry UTF-8 SIP.
+    // RFC 7118 §5.1: a SIP message is one WebSocket message, in a text frame when it is valid
+    // UTF-8 and in a binary frame otherwise (a body such as a binary multipart would be mangled
+    // by decoding it as text).
     return new Promise((resolve, reject) =>
-      this.socket.send(data.toString('utf8'), (error) =>
+      this.socket.send(isUtf8(data) ? data.toString('utf8') : data, (error) =>
         error
           ? reject(
               transportError(`WebSocket ${this.id} to ${hostPortKey(this.remote)}: ${error.message}`, error),
@@ -68,9 +71,14 @@ export class WsTransport implements SipListener {
   private readonly byRemote = new Map<string, WsFlow>();
   private localAddress: HostPort = { address: '0.0.0.0', port: 0 };
 
+  /**
+   * @param onClosed told when a browser's socket closes: nothing can reach that browser any more,
+   *   so what was bound to the flow (its registrations) should go with it.
+   */
   constructor(
     private readonly onData: InboundHandler,
     private readonly maxMessageBytes: number,
+    private readonly onClosed: (flow: Flow) => void = () => undefined,
   ) {}
 
   get local(): HostPort {
@@ -81,8 +89,29 @@ export class WsTransport implements SipListener {
   readonly plugin = async (app: FastifyInstance): Promise<void> => {
     app.get(
       '/sip',
-      { websocket: true, config: { access: 'public' }, schema: { hide: true } },
+      {
+        websocket: true,
+        config: { access: 'public' },
+        schema: { hide: true },
+        // RFC 7118 §4.1: a SIP WebSocket client offers the "sip" subprotocol. The WebSocket
+        // server lets a handshake without one through (it only picks among those offered), so
+        // the refusal is here, before the upgrade: 400 and no WebSocket.
+        preValidation: async (request: FastifyRequest, reply: FastifyReply) => {
+          if (!offersSip(request.headers['sec-websocket-protocol'])) {
+            await reply.code(400).type('application/problem+json').send({
+              type: 'about:blank',
+              title: 'SIP over WebSocket needs the "sip" subprotocol (RFC 7118 §4.1)',
+              status: 400,
+              code: 'SIP_WS_SUBPROTOCOL',
+            });
+          }
+        },
+      },
       (socket: WebSocket, request: FastifyRequest) => {
+        if (socket.protocol !== 'sip') {
+          socket.close(1002, 'the sip subprotocol is required');
+          return;
+        }
         const remote = { address: request.ip, port: request.socket.remotePort ?? 0 };
         const local = {
           address: request.socket.localAddress ?? '0.0.0.0',
@@ -102,11 +131,18 @@ export class WsTransport implements SipListener {
             socket.close(1009, 'message too big');
             return;
           }
+          // Keep-alives: SIP.js and others send a double CRLF over the WebSocket and wait for a
+          // single CRLF back, as RFC 5626 §3.5.1 does on TCP; a lone CRLF is ignored.
+          if (isOnlyCrlf(bytes)) {
+            if (bytes.toString('latin1') === '\r\n\r\n') socket.send('\r\n');
+            return;
+          }
           this.onData(bytes, flow);
         });
         socket.on('close', () => {
           flow.closed = true;
           if (this.byRemote.get(key) === flow) this.byRemote.delete(key);
+          this.onClosed(flow);
         });
       },
     );
@@ -114,11 +150,21 @@ export class WsTransport implements SipListener {
 
   async flowTo(destination: HostPort): Promise<Flow> {
     const flow = this.byRemote.get(hostPortKey(destination));
-    if (!flow || flow.closed) throw new Error(`no open WebSocket from ${hostPortKey(destination)}`);
+    if (!flow || flow.closed) throw transportError(`no open WebSocket from ${hostPortKey(destination)}`);
     return flow;
   }
 
   async close(): Promise<void> {
     for (const flow of this.byRemote.values()) flow.close();
   }
+}
+
+/** Whether a Sec-WebSocket-Protocol header offers "sip" (a comma-separated list, RFC 6455 §4.1). */
+function offersSip(header: string | string[] | undefined): boolean {
+  const values = Array.isArray(header) ? header : header === undefined ? [] : [header];
+  return values.some((value) => value.split(',').some((p) => p.trim() === 'sip'));
+}
+
+function isOnlyCrlf(bytes: Buffer): boolean {
+  return bytes.length <= 4 && bytes.length > 0 && bytes.every((b) => b === 13 || b === 10);
 }
