@@ -1,4 +1,8 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
 import { describe, expect, inject, it } from 'vitest';
 import { SimulatorOtpOutbox, StoreBank } from '../src/banking/index';
 import { VirtualClock } from '../src/core/index';
@@ -53,21 +57,39 @@ describe('the demo bank seed', () => {
   it('is deterministic for a seed: the same rows twice, and the same rows on PostgreSQL as on SQLite', async () => {
     const options = { customers: 150, seed: 'determinism', asOf, transactionsPerCustomer: 8 };
     const a = await openStore({ sqlitePath: ':memory:' });
-    const b = await openStore({ sqlitePath: ':memory:' });
+    const b = await openStore({
+      sqlitePath: path.join(mkdtempSync(path.join(tmpdir(), 'teller-seed-')), 'bank.sqlite'),
+    });
     const p = await openStore({ databaseUrl: await createTestDatabase(inject('pgUrl'), 'bank_seed') });
     const c = await openStore({ sqlitePath: ':memory:' });
     try {
       const report = await seedDemoBank(a, options);
       expect(report).toMatchObject({ skipped: false, customers: 150 });
       expect(report.transactions).toBeGreaterThan(150 * 8);
-      await seedDemoBank(b, options);
-      await seedDemoBank(p, options);
+      // The bulk path (indexes dropped and rebuilt, rollback journal) must give the same bank.
+      await seedDemoBank(b, { ...options, deferIndexes: true, batchSize: 40 });
+      await seedDemoBank(p, { ...options, deferIndexes: true });
       await seedDemoBank(c, { ...options, seed: 'another' });
       const da = await digest(a);
       expect(await digest(b)).toEqual(da);
       expect(await digest(p)).toEqual(da);
       expect((await digest(c)).customers).not.toEqual(da.customers);
       expect(await seedDemoBank(a, options)).toMatchObject({ skipped: true });
+      const indexes = async (s: Store) =>
+        (
+          await sql<{
+            name: string;
+          }>`select name from sqlite_master where type = 'index' order by name`.execute(s.db)
+        ).rows;
+      expect(await indexes(b)).toEqual(await indexes(a));
+      const modes = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(b.db);
+      expect(modes.rows[0]?.journal_mode).toBe('wal');
+      const sync = await sql<{ synchronous: number }>`pragma synchronous`.execute(b.db);
+      expect(sync.rows[0]?.synchronous).toBe(2);
+      const pgIndexes = await sql<{
+        n: number;
+      }>`select count(*)::int as n from pg_indexes where schemaname = current_schema()`.execute(p.db);
+      expect(pgIndexes.rows[0]!.n).toBeGreaterThan(20);
     } finally {
       for (const s of [a, b, c, p]) await s.close();
     }

@@ -18,7 +18,7 @@ export const bank: Migration = {
     await db.schema
       .createTable('customers')
       .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('cif', 'text', (c) => c.notNull().unique())
+      .addColumn('cif', 'text', (c) => c.notNull())
       .addColumn('name_zh', 'text', byteOrder)
       .addColumn('name_latin', 'text', (c) => c.notNull())
       .addColumn('search_name', 'text', byteOrder)
@@ -33,6 +33,9 @@ export const bank: Migration = {
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .addColumn('updated_at', 'bigint', (c) => c.notNull())
       .execute();
+    // Unique indexes rather than constraints on the big tables, so a bulk load can drop them and
+    // rebuild (and re-check) them afterwards; the guarantee is the same.
+    await db.schema.createIndex('customers_cif').unique().on('customers').column('cif').execute();
     await db.schema.createIndex('customers_search_name').on('customers').column('search_name').execute();
     await db.schema.createIndex('customers_name_zh').on('customers').column('name_zh').execute();
     await db.schema.createIndex('customers_tier').on('customers').column('tier').execute();
@@ -75,7 +78,7 @@ export const bank: Migration = {
       .createTable('bank_accounts')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('customer_id', 'text', (c) => c.references('customers.id'))
-      .addColumn('number', 'text', (c) => c.notNull().unique())
+      .addColumn('number', 'text', (c) => c.notNull())
       .addColumn('kind', 'text', (c) => c.notNull())
       .addColumn('currency', 'text', (c) => c.notNull())
       .addColumn('status', 'text', (c) => c.notNull())
@@ -86,6 +89,7 @@ export const bank: Migration = {
       .addColumn('opened_at', 'bigint', (c) => c.notNull())
       .addColumn('updated_at', 'bigint', (c) => c.notNull())
       .execute();
+    await db.schema.createIndex('bank_accounts_number').unique().on('bank_accounts').column('number').execute();
     await db.schema.createIndex('bank_accounts_customer').on('bank_accounts').column('customer_id').execute();
 
     await db.schema
@@ -147,7 +151,7 @@ export const bank: Migration = {
       .addColumn('customer_id', 'text', (c) => c.notNull().references('customers.id'))
       .addColumn('account_id', 'text', (c) => c.notNull().references('bank_accounts.id'))
       .addColumn('kind', 'text', (c) => c.notNull())
-      .addColumn('pan_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('pan_hash', 'text', (c) => c.notNull())
       .addColumn('last4', 'text', (c) => c.notNull())
       .addColumn('status', 'text', (c) => c.notNull())
       .addColumn('holder_name', 'text', (c) => c.notNull())
@@ -156,6 +160,7 @@ export const bank: Migration = {
       .addColumn('issued_at', 'bigint', (c) => c.notNull())
       .addColumn('status_changed_at', 'bigint', (c) => c.notNull())
       .execute();
+    await db.schema.createIndex('bank_cards_pan').unique().on('bank_cards').column('pan_hash').execute();
     await db.schema.createIndex('bank_cards_customer').on('bank_cards').column('customer_id').execute();
 
     await db.schema
