@@ -197,17 +197,13 @@ export class StoreCrm implements Crm {
   private async summaries(ids: string[]): Promise<CustomerSummary[]> {
     if (ids.length === 0) return [];
     const rows = await this.db
-      .selectFrom('customers')
-      .select(['id', 'cif', 'name_zh', 'name_latin', 'tier', 'language'])
-      .where('id', 'in', ids)
+      .selectFrom('customers as c')
+      .leftJoin('customer_phones as p', (join) =>
+        join.onRef('p.customer_id', '=', 'c.id').on('p.is_primary', '=', 1),
+      )
+      .select(['c.id', 'c.cif', 'c.name_zh', 'c.name_latin', 'c.tier', 'c.language', 'p.phone'])
+      .where('c.id', 'in', ids)
       .execute();
-    const phones = await this.db
-      .selectFrom('customer_phones')
-      .select(['customer_id', 'phone'])
-      .where('customer_id', 'in', ids)
-      .where('is_primary', '=', 1)
-      .execute();
-    const phoneOf = new Map(phones.map((p) => [p.customer_id, p.phone]));
     const byId = new Map(rows.map((r) => [r.id, r]));
     const out: CustomerSummary[] = [];
     for (const id of ids) {
@@ -221,7 +217,7 @@ export class StoreCrm implements Crm {
         nameLatin: r.name_latin,
         tier: r.tier as Tier,
         language: r.language as Language,
-        primaryPhone: phoneOf.get(id) ?? null,
+        primaryPhone: r.phone ?? null,
         cards: cards.map((c) => c.maskedNumber),
       });
     }
