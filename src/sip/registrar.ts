@@ -2,7 +2,7 @@ import type { Clock } from '../core/index';
 
 import { SipError } from './errors';
 import { parseDeltaSeconds } from './fields';
-import type { LocationService } from './location';
+import type { Binding, LocationService } from './location';
 import {
   createResponse,
   getCallId,
@@ -13,7 +13,7 @@ import {
   type SipResponse,
 } from './message';
 import type { Flow } from './transport';
-import { formatUri } from './uri';
+import { formatUri, parseUri, type Uri, uriEquals } from './uri';
 
 export interface RegistrarOptions {
   /** Shortest registration accepted (§10.3 step 7: 423 Interval Too Brief below it). */
@@ -65,17 +65,19 @@ export function handleRegister(
   const now = clock.now();
 
   if (contacts.star) {
-    // §10.3 step 6: "*" is only allowed with Expires: 0, and removes every binding whose
-    // Call-ID differs or whose CSeq is lower.
+    // §10.3 step 6: "*" is only allowed with Expires: 0. A binding with another Call-ID is
+    // removed; one with the same Call-ID only if this CSeq is higher, "otherwise, the update MUST
+    // be aborted and the request fails" — checked for every binding before any is removed.
     if (headerExpires !== 0) return createResponse(request, 400, { reason: 'Contact * needs Expires: 0' });
-    for (const binding of location.lookup(aor)) {
-      if (binding.callId !== callId || binding.cseq < cseq) location.remove(aor, binding.contact);
-    }
+    const bindings = location.lookup(aor);
+    if (bindings.some((b) => b.callId === callId && cseq <= b.cseq)) return outOfOrder(request);
+    for (const binding of bindings) location.remove(aor, binding.contact);
     return ok(request, aor, location, now);
   }
 
   // §10.3 step 7: every contact's expiry, checked before any binding changes (all or nothing).
-  const changes: { contact: string; expires: number; q: number }[] = [];
+  const changes: { contact: string; existing: Binding | undefined; expires: number; q: number }[] = [];
+  const current = location.lookup(aor);
   for (const contact of contacts.list) {
     const param = contact.params.get('expires');
     let expires: number;
@@ -96,25 +98,21 @@ export function handleRegister(
     const q = qText ? Number(qText) : 1;
     changes.push({
       contact: formatUri(contact.uri),
+      // §10.3 step 7: "the registrar checks whether the binding already exists" by the URI
+      // comparison of §19.1.4, so a refresh that writes the same contact differently (parameter
+      // order, host case, an escape) updates the binding instead of adding a second one.
+      existing: current.find((b) => sameContact(b.contact, contact.uri)),
       expires: Math.min(expires, options.maxExpires),
       q: Number.isFinite(q) ? q : 1,
     });
   }
-  for (const change of changes) {
-    const existing = location.get(aor, change.contact);
+  for (const { existing } of changes) {
     // §10.3 step 7: with the same Call-ID, a CSeq that is not higher aborts the update.
-    if (existing && existing.callId === callId && cseq <= existing.cseq) {
-      return createResponse(request, 500, {
-        reason: 'Out of order REGISTER',
-        headers: [['Retry-After', '1']],
-      });
-    }
+    if (existing && existing.callId === callId && cseq <= existing.cseq) return outOfOrder(request);
   }
   for (const change of changes) {
-    if (change.expires === 0) {
-      location.remove(aor, change.contact);
-      continue;
-    }
+    if (change.existing) location.remove(aor, change.existing.contact);
+    if (change.expires === 0) continue;
     location.put({
       aor,
       contact: change.contact,
@@ -129,6 +127,21 @@ export function handleRegister(
     });
   }
   return ok(request, aor, location, now);
+}
+
+/** §10.3 steps 6 and 7: "the update MUST be aborted and the request fails". */
+function outOfOrder(request: SipRequest): SipResponse {
+  return createResponse(request, 500, { reason: 'Out of order REGISTER', headers: [['Retry-After', '1']] });
+}
+
+function sameContact(stored: string, uri: Uri): boolean {
+  try {
+    return uriEquals(parseUri(stored), uri);
+  } catch (error) {
+    // A stored contact was formatted from a parsed URI, so it parses; if not, it is not this one.
+    if (error instanceof SipError) return false;
+    throw error;
+  }
 }
 
 /** §10.3 step 8: 200 OK listing every current binding with its remaining time, and a Date. */

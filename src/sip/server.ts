@@ -12,6 +12,7 @@ import {
   getFrom,
   getTo,
   getTopVia,
+  newTag,
   type SipRequest,
   type SipResponse,
 } from './message';
@@ -24,7 +25,7 @@ import type { Flow, HostPort, SipListener, TransportProtocol } from './transport
 import { TcpTransport } from './transport-tcp';
 import { UdpTransport } from './transport-udp';
 import { WsTransport } from './transport-ws';
-import { screenMessage } from './validate';
+import { defaultRequestPolicy, screenMessage } from './validate';
 import { formatVia } from './via';
 
 /** Who sent a request: an authenticated user (by extension), or a trusted trunk address. */
@@ -84,7 +85,21 @@ export interface SipCounters {
   peerGone: number;
 }
 
-const allow = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, INFO, UPDATE';
+/**
+ * What OPTIONS advertises (§11.2) is what the screening accepts: the methods it lets through and
+ * the option tags it takes in Require. Advertising more (as "Supported: replaces" once did) would
+ * invite requests the server then refuses with 420.
+ */
+const allow = defaultRequestPolicy.allowedMethods.join(', ');
+const optionsHeaders: [string, string][] = [
+  ['Allow', allow],
+  ['Accept', defaultRequestPolicy.sessionContentTypes.join(', ')],
+  ['Accept-Encoding', 'identity'],
+  ['Accept-Language', 'en, zh'],
+  ...(defaultRequestPolicy.supportedExtensions.length > 0
+    ? [['Supported', defaultRequestPolicy.supportedExtensions.join(', ')] as [string, string]]
+    : []),
+];
 
 /**
  * Teller's SIP server: listens on UDP and TCP (and WebSocket through the HTTP server), screens
@@ -306,15 +321,7 @@ export class SipServer {
         return;
       case 'OPTIONS':
         if (!inDialog) {
-          transaction.respond(
-            createResponse(request, 200, {
-              headers: [
-                ['Allow', allow],
-                ['Accept', 'application/sdp'],
-                ['Supported', 'replaces'],
-              ],
-            }),
-          );
+          transaction.respond(createResponse(request, 200, { headers: optionsHeaders }));
           return;
         }
         break;
@@ -325,9 +332,12 @@ export class SipServer {
           transaction.respond(createResponse(request, 481));
           return;
         }
-        transaction.respond(createResponse(request, 200));
+        // §9.2: "The To tag of the response to the CANCEL and the To tag in the response to the
+        // original request SHOULD be the same."
+        const toTag = (invite.final && tagOf(getTo(invite.final))) ?? newTag();
+        transaction.respond(createResponse(request, 200, { toTag }));
         if (invite.final === undefined) {
-          invite.respond(createResponse(invite.request, 487));
+          invite.respond(createResponse(invite.request, 487, { toTag }));
           this.core?.onCancel(invite);
         }
         return;
@@ -412,6 +422,12 @@ export class SipServer {
   }
 
   private async register(request: SipRequest, transaction: ServerTransaction, flow: Flow): Promise<void> {
+    // §10.3 step 1: the Request-URI names the domain whose bindings are meant; only a SIP or SIPS
+    // URI names one (§10.2). Checked before authentication, as the steps are ordered.
+    if (request.uri.type !== 'sip') {
+      transaction.respond(createResponse(request, 416, { reason: 'REGISTER Needs a SIP Request-URI' }));
+      return;
+    }
     try {
       const identity = await this.authenticate(request, transaction, flow);
       if (!identity) return;
@@ -466,9 +482,17 @@ export class SipServer {
 function stampReceived(request: SipRequest, flow: Flow): void {
   const via = getTopVia(request);
   const params = new Map(via.params);
-  if (via.host !== flow.remote.address) params.set('received', flow.remote.address);
-  if (params.has('rport')) params.set('rport', String(flow.remote.port));
-  if (params.size === via.params.size && params.get('rport') === via.params.get('rport')) return;
+  const rport = params.has('rport');
+  // RFC 3581 §4: with rport, received is added "even if it is identical to the value of the
+  // sent-by component", and an rport without a value gets the source port.
+  if (via.host !== flow.remote.address || rport) params.set('received', flow.remote.address);
+  if (rport && !params.get('rport')) params.set('rport', String(flow.remote.port));
+  if (
+    params.size === via.params.size &&
+    params.get('rport') === via.params.get('rport') &&
+    params.get('received') === via.params.get('received')
+  )
+    return;
   const elements = request.headers
     .getAll('via')
     .flatMap((line) => splitList(line, 'SIP_PARSE_HEADER', 'Via'));
