@@ -231,7 +231,7 @@ describe('the running server under mutated messages', () => {
 });
 
 describe('TCP transport: the message deadline (slow-loris)', () => {
-  it('closes a connection that trickles a message slower than the deadline, and keeps a brisk one', async () => {
+  it('closes a connection that trickles a message slower than the deadline, or says nothing, and keeps a brisk one', async () => {
     const received: string[] = [];
     const transport = await TcpTransport.listen(
       '127.0.0.1',
@@ -242,7 +242,7 @@ describe('TCP transport: the message deadline (slow-loris)', () => {
     try {
       const message = Buffer.from(optionsRequest('TCP').replaceAll('LOCALPORT', '5060'));
       const loris = await TcpPeer.connect(transport.local.port);
-      const brisk = await TcpPeer.connect(transport.local.port);
+      const silent = await TcpPeer.connect(transport.local.port);
       try {
         // One byte every 50 ms: each byte resets an idle timeout, never the message deadline.
         for (let i = 0; i < 40 && !loris.closed; i++) {
@@ -250,17 +250,25 @@ describe('TCP transport: the message deadline (slow-loris)', () => {
           await sleep(50);
         }
         expect(loris.closed).toBe(true);
-        // Lone CRLF keep-alives and whole messages, however long the connection lives, are fine.
+        // Connected and never a word: closed by the same deadline, not after the idle timeout.
+        expect(silent.closed).toBe(true);
+      } finally {
+        loris.close();
+        silent.close();
+      }
+      const brisk = await TcpPeer.connect(transport.local.port);
+      try {
+        // Whole messages and lone CRLF keep-alives, however long the connection lives, are fine.
         for (let i = 0; i < 4; i++) {
-          await brisk.write('\r\n');
-          await sleep(150);
           await brisk.write(message);
           await sleep(150);
+          await brisk.write('\r\n');
+          await sleep(150);
         }
+        await sleep(300);
         expect(brisk.closed).toBe(false);
         expect(received).toEqual(Array(4).fill('OPTIONS sip:teller@127.0.0.1 SIP/2.0'));
       } finally {
-        loris.close();
         brisk.close();
       }
     } finally {

@@ -9,6 +9,8 @@ export interface SecurityOptions {
   scannerUserAgents: readonly string[];
   /** Addresses (trunks, the load balancer) never banned and never challenged. */
   trustedAddresses: readonly string[];
+  /** Most addresses tracked in each of the failure and ban tables. Default 100,000. */
+  maxTracked?: number;
 }
 
 export const defaultScannerUserAgents = [
@@ -67,14 +69,52 @@ export class SipGuard {
     const now = this.clock.now();
     const recent = (this.failures.get(address) ?? []).filter((t) => t > now - this.options.windowMs);
     recent.push(now);
+    // Deleted and set again, so the Map's order is the order of last failure (oldest first).
+    this.failures.delete(address);
     if (recent.length >= this.options.maxFailures) {
-      this.failures.delete(address);
       this.bans.set(address, now + this.options.banMs);
+      this.boundBans(now);
       return true;
     }
     this.failures.set(address, recent);
-    if (this.failures.size > 100_000) this.failures.clear();
+    this.boundFailures(now);
     return false;
+  }
+
+  private get maxTracked(): number {
+    return this.options.maxTracked ?? 100_000;
+  }
+
+  /**
+   * Keeps the failure table within `maxTracked` addresses when failures come from very many (an
+   * IPv6 sweep): first what has left the window, then the addresses with the fewest failures,
+   * oldest first. A sweeper's addresses have one failure each, so they go before the count of
+   * an address that keeps guessing; clearing the whole table (as once done) let a sweep wipe it.
+   * It goes down to 90 %, so the scan runs once per tenth of the table, not on every failure.
+   */
+  private boundFailures(now: number): void {
+    if (this.failures.size <= this.maxTracked) return;
+    const target = Math.floor(this.maxTracked * 0.9);
+    for (const [key, times] of this.failures) {
+      if (times.every((t) => t <= now - this.options.windowMs)) this.failures.delete(key);
+    }
+    for (let count = 1; this.failures.size > target && count < this.options.maxFailures; count++) {
+      for (const [key, times] of this.failures) {
+        if (this.failures.size <= target) break;
+        if (times.length <= count) this.failures.delete(key);
+      }
+    }
+  }
+
+  /** The ban table likewise: lapsed bans first, then the oldest. */
+  private boundBans(now: number): void {
+    if (this.bans.size <= this.maxTracked) return;
+    const target = Math.floor(this.maxTracked * 0.9);
+    for (const [key, until] of this.bans) if (until <= now) this.bans.delete(key);
+    for (const key of this.bans.keys()) {
+      if (this.bans.size <= target) break;
+      this.bans.delete(key);
+    }
   }
 
   recordSuccess(address: string): void {

@@ -134,6 +134,17 @@ export class TcpTransport implements SipListener {
       if (messageTimer) clearTimeout(messageTimer);
       messageTimer = undefined;
     };
+    const startMessageTimer = () => {
+      messageTimer = setTimeout(() => {
+        messageTimer = undefined;
+        socket.destroy();
+      }, messageTimeoutMs);
+      messageTimer.unref();
+    };
+    // Until its first message, a connection is on the message deadline too: one that connects
+    // and says nothing would otherwise hold a slot for the whole idle timeout.
+    let spoken = false;
+    startMessageTimer();
     let failed = false;
     socket.on('data', (chunk) => {
       if (failed) return;
@@ -169,14 +180,11 @@ export class TcpTransport implements SipListener {
       // The message deadline runs from the first byte of a message that is not complete yet,
       // and starts again with each message completed. Up to three bytes may be the start of a
       // CRLF keep-alive (a peer sending lone CRLFs leaves them waiting), which is not a message.
-      if (frames.some((f) => f.kind === 'message') || framer.buffered <= 3) stopMessageTimer();
-      if (framer.buffered > 3 && !messageTimer) {
-        messageTimer = setTimeout(() => {
-          messageTimer = undefined;
-          socket.destroy();
-        }, messageTimeoutMs);
-        messageTimer.unref();
-      }
+      if (frames.some((f) => f.kind === 'message')) {
+        spoken = true;
+        stopMessageTimer();
+      } else if (spoken && framer.buffered <= 3) stopMessageTimer();
+      if (framer.buffered > 3 && !messageTimer) startMessageTimer();
     });
     const forget = () => {
       stopMessageTimer();
