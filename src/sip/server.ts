@@ -22,7 +22,7 @@ import type { ClientTransactionUser } from './transactions/client';
 import { type ClientTransaction, TransactionLayer } from './transactions/layer';
 import type { InviteServerTransaction, ServerTransaction } from './transactions/server';
 import type { Flow, HostPort, SipListener, TransportProtocol } from './transport';
-import { TcpTransport } from './transport-tcp';
+import { type TcpOptions, TcpTransport } from './transport-tcp';
 import { UdpTransport } from './transport-udp';
 import { WsTransport } from './transport-ws';
 import { defaultRequestPolicy, screenMessage } from './validate';
@@ -63,6 +63,8 @@ export interface SipServerOptions {
   extensionOf(digestUsername: string): Promise<string | undefined>;
   security?: Partial<SecurityOptions>;
   maxMessageBytes?: number;
+  /** TCP connection limits and deadlines (idle, per-message against slow-loris); defaults in TcpOptions. */
+  tcp?: Omit<TcpOptions, 'maxMessageBytes'>;
   clock: Clock;
   logger: Logger;
   /** Called for each authentication failure and ban, for the audit trail. */
@@ -182,7 +184,10 @@ export class SipServer {
     server.listeners.push(udp);
     try {
       server.listeners.push(
-        await TcpTransport.listen(options.host, udp.local.port, onData, { maxMessageBytes: server.maxBytes }),
+        await TcpTransport.listen(options.host, udp.local.port, onData, {
+          ...options.tcp,
+          maxMessageBytes: server.maxBytes,
+        }),
       );
     } catch (error) {
       await udp.close();
