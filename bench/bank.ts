@@ -7,6 +7,7 @@
  *
  *   npm run bench -- bank [--customers 1000000] [--transfers 3000] [--searches 2000]
  *                         [--pg-customers 20000] [--concurrency 16] [--no-postgres]
+ *                         [--sqlite-file path]   (kept afterwards; a file already seeded is reused)
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -54,6 +55,7 @@ async function seed(store: Store, customers: number, label: string) {
     },
   });
   const seconds = (performance.now() - started) / 1000;
+  if (report.skipped) return { skipped: 'the database already held a bank; not reseeded' };
   return {
     customers: report.customers,
     accounts: report.accounts,
@@ -219,8 +221,9 @@ export default async function bankBench(args: string[]): Promise<unknown> {
   const clock = new RealClock();
   const loadBefore = loadavg().map((l) => round(l, 1));
 
-  const dir = mkdtempSync(path.join(tmpdir(), 'teller-bench-bank-'));
-  const file = path.join(dir, 'teller.sqlite');
+  const given = args.indexOf('--sqlite-file');
+  const dir = given >= 0 ? undefined : mkdtempSync(path.join(tmpdir(), 'teller-bench-bank-'));
+  const file = dir ? path.join(dir, 'teller.sqlite') : args[given + 1]!;
   const sqlite = await openStore({ sqlitePath: file });
   const figures: Record<string, unknown> = {};
   try {
@@ -246,7 +249,7 @@ export default async function bankBench(args: string[]): Promise<unknown> {
     figures.sqliteTransfers = await transferRates(sqlite, clock, transfers, concurrency);
   } finally {
     await sqlite.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
 
   if (!args.includes('--no-postgres')) {

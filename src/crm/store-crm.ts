@@ -150,13 +150,18 @@ export class StoreCrm implements Crm {
     const limit = Math.min(Math.max(query.limit ?? 20, 1), 100);
     let ids: string[];
     if (query.phone) {
+      // The hot path of a screen pop: the caller's number straight to their summary.
       const rows = await this.db
-        .selectFrom('customer_phones')
-        .select('customer_id')
-        .where('phone', '=', normalizePhone(query.phone))
+        .selectFrom('customer_phones as q')
+        .innerJoin('customers as c', 'c.id', 'q.customer_id')
+        .leftJoin('customer_phones as p', (join) =>
+          join.onRef('p.customer_id', '=', 'c.id').on('p.is_primary', '=', 1),
+        )
+        .select(['c.id', 'c.cif', 'c.name_zh', 'c.name_latin', 'c.tier', 'c.language', 'p.phone'])
+        .where('q.phone', '=', normalizePhone(query.phone))
         .limit(limit)
         .execute();
-      ids = rows.map((r) => r.customer_id);
+      return this.toSummaries(rows);
     } else if (query.cardNumber) {
       const id = await this.o.bank.findCustomerByCardNumber(query.cardNumber);
       ids = id ? [id] : [];
@@ -205,11 +210,23 @@ export class StoreCrm implements Crm {
       .where('c.id', 'in', ids)
       .execute();
     const byId = new Map(rows.map((r) => [r.id, r]));
+    return this.toSummaries(ids.flatMap((id) => byId.get(id) ?? []));
+  }
+
+  private async toSummaries(
+    rows: Array<{
+      id: string;
+      cif: string;
+      name_zh: string;
+      name_latin: string;
+      tier: string;
+      language: string;
+      phone: string | null;
+    }>,
+  ): Promise<CustomerSummary[]> {
     const out: CustomerSummary[] = [];
-    for (const id of ids) {
-      const r = byId.get(id);
-      if (!r) continue;
-      const cards = await this.o.bank.cardsOf(id);
+    for (const r of rows) {
+      const cards = await this.o.bank.cardsOf(r.id);
       out.push({
         id: r.id,
         cif: r.cif,
