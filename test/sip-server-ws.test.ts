@@ -4,8 +4,6 @@
  * and then 200, Via and Contact in the RFC 7118 §5 form (a random `.invalid` host, transport ws),
  * keep-alives, and what happens to the registration when the socket closes.
  */
-import fastifyWebsocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
@@ -104,30 +102,16 @@ function register(cseq: number, extra: string[] = []): string {
 
 describe('SIP over WebSocket (RFC 7118)', () => {
   let teller: TestTeller;
-  let http: FastifyInstance;
   let url: string;
   beforeAll(async () => {
     teller = await startTestTeller();
-    // KNOWN DEFECT (src/api/server.ts, not ours to change): buildApi takes `rootPlugins` (the app
-    // passes the SIP WebSocket plugin) but never registers them, so Teller's HTTP port has no
-    // /sip (see the it.fails below). Until it does, the running server's own WebSocket transport
-    // (teller.sip.ws) is mounted here the way buildApi means to: @fastify/websocket with the
-    // "sip" subprotocol picked when offered, then the plugin at the root.
-    http = Fastify();
-    await http.register(fastifyWebsocket, {
-      options: { handleProtocols: (protocols: Set<string>) => (protocols.has('sip') ? 'sip' : false) },
-    });
-    await http.register(teller.sip.ws.plugin);
-    await http.listen({ host: '127.0.0.1', port: 0 });
-    const address = http.server.address();
-    url = `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/sip`;
+    url = `${teller.httpUrl.replace(/^http/, 'ws')}/sip`;
   });
   afterAll(async () => {
-    await http?.close();
     await teller?.close();
   });
 
-  it.fails("is served on Teller's own HTTP port at /sip (fails until buildApi registers rootPlugins)", async () => {
+  it("is served on Teller's own HTTP port at /sip", async () => {
     const peer = await WsPeer.open(`${teller.httpUrl.replace(/^http/, 'ws')}/sip`);
     peer.close();
   });

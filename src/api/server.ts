@@ -110,8 +110,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     },
     { prefix: '/api/v1' },
   );
-  app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) =>
-    reply.redirect('/api/docs'),
-  );
+  for (const plugin of deps.rootPlugins ?? []) await app.register(plugin);
+  if (!app.hasRoute({ method: 'GET', url: '/' })) {
+    app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) =>
+      reply.redirect('/api/docs'),
+    );
+  }
   return app as unknown as FastifyInstance;
 }
