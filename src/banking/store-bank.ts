@@ -432,46 +432,42 @@ export class StoreBank implements CoreBanking {
         );
       }
       const level = await this.checkLevel(operation, ctx, customerId);
-      const stored = await this.storedOutcome(scope);
-      if (stored) {
-        replayed = true;
-        value = this.replay<T>(stored, operation, requestHash);
-      } else {
-        try {
-          value = await this.db.transaction().execute(async (tx) => {
-            const at = this.o.clock.now();
-            try {
-              await tx
-                .insertInto('bank_idempotency')
-                .values({ scope, operation, request_hash: requestHash, outcome: '', created_at: at })
-                .execute();
-            } catch (error) {
-              if (isUniqueViolation(error)) throw new KeyTaken();
-              throw error;
-            }
-            const result = await execute(tx, at, scope, level);
-            const outcome: Outcome = { ok: true, value: result };
+      // No read first: the insert of the idempotency record finds a used key (and, on
+      // PostgreSQL, waits for a concurrent holder of it to finish).
+      try {
+        value = await this.db.transaction().execute(async (tx) => {
+          const at = this.o.clock.now();
+          try {
             await tx
-              .updateTable('bank_idempotency')
-              .set({ outcome: JSON.stringify(outcome) })
-              .where('scope', '=', scope)
+              .insertInto('bank_idempotency')
+              .values({ scope, operation, request_hash: requestHash, outcome: '', created_at: at })
               .execute();
-            this.o.faults?.('before-commit', operation);
-            return result;
-          });
-        } catch (error) {
-          if (error instanceof KeyTaken) {
-            replayed = true;
-            value = this.replay<T>(await this.storedOutcome(scope), operation, requestHash);
-          } else if (isFinalRejection(error)) {
-            await this.storeRejection(scope, operation, requestHash, error);
-            // Whatever is stored now is the answer: this rejection, or a concurrent attempt's
-            // outcome that got there first.
-            replayed = true;
-            value = this.replay<T>(await this.storedOutcome(scope), operation, requestHash);
-          } else {
+          } catch (error) {
+            if (isUniqueViolation(error)) throw new KeyTaken();
             throw error;
           }
+          const result = await execute(tx, at, scope, level);
+          const outcome: Outcome = { ok: true, value: result };
+          await tx
+            .updateTable('bank_idempotency')
+            .set({ outcome: JSON.stringify(outcome) })
+            .where('scope', '=', scope)
+            .execute();
+          this.o.faults?.('before-commit', operation);
+          return result;
+        });
+      } catch (error) {
+        if (error instanceof KeyTaken) {
+          replayed = true;
+          value = this.replay<T>(await this.storedOutcome(scope), operation, requestHash);
+        } else if (isFinalRejection(error)) {
+          await this.storeRejection(scope, operation, requestHash, error);
+          // Whatever is stored now is the answer: this rejection, or a concurrent attempt's
+          // outcome that got there first.
+          replayed = true;
+          value = this.replay<T>(await this.storedOutcome(scope), operation, requestHash);
+        } else {
+          throw error;
         }
       }
     } catch (error) {
