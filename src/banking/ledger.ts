@@ -65,7 +65,7 @@ export interface Leg {
   currency: CurrencyCode;
 }
 
-export interface Posting {
+interface Posting {
   id: string;
   customerId: string | null;
   kind: string;

@@ -79,7 +79,7 @@ const sessionMinutes = 240;
 const anchorKnotDays = 10;
 const anchorBandBp = 2_500;
 
-export interface MarketClock {
+interface MarketClock {
   /** Local (China) calendar day number since the epoch. */
   day: number;
   tradingDay: boolean;

@@ -76,7 +76,7 @@ export function toAccount(row: AccountRow): Account {
   };
 }
 
-export interface CardRow {
+interface CardRow {
   id: string;
   customer_id: string;
   account_id: string;
@@ -104,7 +104,7 @@ export const cardColumns = [
   'status_changed_at',
 ] as const;
 
-export function maskedCard(last4: string): string {
+function maskedCard(last4: string): string {
   return `************${last4}`;
 }
 
@@ -159,7 +159,7 @@ export function toBiller(row: {
   };
 }
 
-export interface ChequeRow {
+interface ChequeRow {
   id: string;
   account_id: string;
   transaction_id: string;

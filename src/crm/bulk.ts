@@ -1,7 +1,7 @@
 import { CompiledQuery } from 'kysely';
 import type { Db, Dialect, Tx } from '../store/index';
 
-export type BulkValue = string | number | null;
+type BulkValue = string | number | null;
 export type BulkTables = ReadonlyArray<readonly [table: string, columns: readonly string[]]>;
 
 /** Rows of one table, serialized: each string is the one parameter of one INSERT. */

@@ -79,7 +79,7 @@ export const segmentFilterSchema = z
 
 export type SegmentFilter = z.infer<typeof segmentFilterSchema>;
 
-export type CustomersEb = ExpressionBuilder<Database, 'customers'>;
+type CustomersEb = ExpressionBuilder<Database, 'customers'>;
 
 const dayMs = 86_400_000;
 

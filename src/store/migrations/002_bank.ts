@@ -89,7 +89,12 @@ export const bank: Migration = {
       .addColumn('opened_at', 'bigint', (c) => c.notNull())
       .addColumn('updated_at', 'bigint', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('bank_accounts_number').unique().on('bank_accounts').column('number').execute();
+    await db.schema
+      .createIndex('bank_accounts_number')
+      .unique()
+      .on('bank_accounts')
+      .column('number')
+      .execute();
     await db.schema.createIndex('bank_accounts_customer').on('bank_accounts').column('customer_id').execute();
 
     await db.schema
