@@ -1,12 +1,23 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { type OperationContext, StoreBank } from '../src/banking/index';
 import { type DomainEvents, EventBus, MemoryEventSink, TellerError, VirtualClock } from '../src/core/index';
 import { seedDemoBank } from '../src/crm/index';
 import { AuditTrail, openStore, type Store, type StoreOptions } from '../src/store/index';
 import { createTestDatabase } from './support/postgres';
+
+const scratchDirs: string[] = [];
+/** A temporary folder for a SQLite file, removed when the file's tests are done. */
+function scratch(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  scratchDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 const dialects = ['sqlite', 'postgres'] as const;
 const start = Date.UTC(2025, 5, 2, 2, 0);
@@ -14,7 +25,7 @@ const start = Date.UTC(2025, 5, 2, 2, 0);
 async function location(dialect: (typeof dialects)[number]): Promise<StoreOptions> {
   return dialect === 'postgres'
     ? { databaseUrl: await createTestDatabase(inject('pgUrl'), 'bank_pin') }
-    : { sqlitePath: path.join(mkdtempSync(path.join(tmpdir(), 'teller-pin-')), 'teller.sqlite') };
+    : { sqlitePath: path.join(scratch('teller-pin-'), 'teller.sqlite') };
 }
 
 function bankOn(store: Store, clock: VirtualClock, sink: MemoryEventSink): StoreBank {

@@ -1,7 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import {
   type Account,
   type Channel,
@@ -22,6 +22,17 @@ import {
 import { seedDemoBank } from '../src/crm/index';
 import { AuditTrail, openStore, type Store } from '../src/store/index';
 import { createTestDatabase } from './support/postgres';
+
+const scratchDirs: string[] = [];
+/** A temporary folder for a SQLite file, removed when the file's tests are done. */
+function scratch(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  scratchDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 /**
  * The bank's central promise under stress: random concurrent own transfers, payee transfers,
@@ -63,7 +74,7 @@ describe.each(dialects)('property: money is conserved under retries, races and f
             maxConnections: 20,
           })
         : await openStore({
-            sqlitePath: path.join(mkdtempSync(path.join(tmpdir(), 'teller-prop-')), 'teller.sqlite'),
+            sqlitePath: path.join(scratch('teller-prop-'), 'teller.sqlite'),
           });
     const clock = new VirtualClock(start);
     await seedDemoBank(store, { customers: 24, seed: 'property', asOf: start, transactionsPerCustomer: 6 });

@@ -1,14 +1,25 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { SimulatorOtpOutbox, StoreBank } from '../src/banking/index';
 import { VirtualClock } from '../src/core/index';
 import { demoCustomers, demoGenericPin, StoreCrm, seedDemoBank } from '../src/crm/index';
 import { AuditTrail, openStore, type Store } from '../src/store/index';
 import { createTestDatabase } from './support/postgres';
+
+const scratchDirs: string[] = [];
+/** A temporary folder for a SQLite file, removed when the file's tests are done. */
+function scratch(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  scratchDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 const asOf = Date.UTC(2025, 5, 1, 16, 0);
 const tables = [
@@ -58,7 +69,7 @@ describe('the demo bank seed', () => {
     const options = { customers: 150, seed: 'determinism', asOf, transactionsPerCustomer: 8 };
     const a = await openStore({ sqlitePath: ':memory:' });
     const b = await openStore({
-      sqlitePath: path.join(mkdtempSync(path.join(tmpdir(), 'teller-seed-')), 'bank.sqlite'),
+      sqlitePath: path.join(scratch('teller-seed-'), 'bank.sqlite'),
     });
     const p = await openStore({ databaseUrl: await createTestDatabase(inject('pgUrl'), 'bank_seed') });
     const c = await openStore({ sqlitePath: ':memory:' });
