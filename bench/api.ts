@@ -116,6 +116,7 @@ export default async function bench(args: string[]): Promise<unknown> {
       TELLER_DATA_DIR: dataDir,
       TELLER_HTTP_PORT: String(port),
       TELLER_SIP_PORT: '0',
+      TELLER_DEMO_CUSTOMERS: '200',
       TELLER_HTTP_HOST: '127.0.0.1',
       TELLER_LOG_LEVEL: 'warn',
     },

@@ -3,9 +3,11 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { acdRoutes } from '../acd/index';
 import { buildApi, storeHealth, Users } from '../api/index';
+import { bankingRoutes, StoreBank } from '../banking/index';
 import { CallManager, CallRecords } from '../calls/index';
 import type { TellerConfig } from '../config/index';
 import { createLogger, type DomainEvents, EventBus, type Logger, RealClock } from '../core/index';
+import { crmRoutes, StoreCrm, seedDemoBank } from '../crm/index';
 import { Interactions } from '../interactions/index';
 import { MediaEngine } from '../media/index';
 import { SipServer } from '../sip/index';
@@ -21,6 +23,8 @@ export interface Teller {
   audit: AuditTrail;
   bus: EventBus<DomainEvents>;
   users: Users;
+  bank: StoreBank;
+  crm: StoreCrm;
   interactions: Interactions;
   acd: AcdSetup;
   sip: SipServer;
@@ -90,10 +94,26 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     await seedDemoUsers(users);
     const agents = (await users.list()).filter((u) => u.role === 'agent').map((u) => u.id);
     await seedAcdConfig(store.db, clock, agents);
+    const report = await seedDemoBank(store, { customers: config.demoCustomers, seed: 'teller-demo' });
+    logger.info({ customers: config.demoCustomers, report }, 'demo bank seeded');
     await setMeta(store.db, 'demo_seeded', String(clock.now()));
     seeded = true;
   }
 
+  const bank = new StoreBank({
+    store,
+    clock,
+    audit,
+    reportError: (error, context) => logger.error({ err: error }, `bank: ${context}`),
+    publish: (type, payload, meta) => bus.publish(type, payload as DomainEvents[typeof type], meta),
+  });
+  const crm = new StoreCrm({
+    store,
+    clock,
+    bank,
+    audit,
+    publish: (type, payload, meta) => bus.publish(type, payload as DomainEvents[typeof type], meta),
+  });
   const interactions = new Interactions(store.db, clock, (type, payload) =>
     bus.publish(type, payload as DomainEvents[typeof type], { audience: 'supervisor' }),
   );
@@ -101,6 +121,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
   // Media first: the SIP port opens only when calls can be taken.
   const media = await MediaEngine.start({ portMin: config.rtpPortMin, portMax: config.rtpPortMax, logger });
   const sip = await startSip(config, { logger, clock, users, audit });
+  bank.start();
   const records = new CallRecords(store.db, clock);
   await records.closeDangling();
   const calls = new CallManager({
@@ -136,6 +157,8 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
       checks: [storeHealth(store)],
       rootPlugins: [sip.ws.plugin],
       plugins: [
+        bankingRoutes({ bank, audit }),
+        crmRoutes({ crm, audit }),
         async (app) =>
           acdRoutes(app, {
             engine: acd.engine,
@@ -170,6 +193,8 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     audit,
     bus,
     users,
+    bank,
+    crm,
     interactions,
     acd,
     sip,
@@ -186,6 +211,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
         await sip.close();
         await media.close();
         acd.engine.close();
+        await bank.stop();
         await acd.records.flush();
         const sweep = setInterval(() => api.server.closeIdleConnections(), 50);
         try {

@@ -8,6 +8,7 @@ import { simulateAcdCommand } from '../acd/index';
 import { demoPassword, demoUsers, openCore, seedDemoUsers, startTeller, type Teller } from '../app/index';
 import { ConfigError, loadConfig, type TellerConfig } from '../config/index';
 import { createLogger, isTellerError } from '../core/index';
+import { seedDemoBank } from '../crm/index';
 import { setMeta } from '../store/index';
 
 /** Loads the configuration or stops with one line naming the bad key and exit code 2. */
@@ -41,6 +42,11 @@ function banner(teller: Teller): string {
       `  admin        administrator`,
       `  super01      supervisor`,
       `  ${agents[0]!.username}…${agents.at(-1)!.username}  agents (SIP extensions ${agents[0]!.extension}…${agents.at(-1)!.extension})`,
+      '',
+      'Demo customers (public demo data, see docs/demo.md):',
+      '  张伟 Zhang Wei   phone 13800000001  card 6222020000000001  telephone PIN 123456  affluent',
+      '  Li Na 李娜       phone 13800000002  card 6222020000000002  telephone PIN 654321  private',
+      `  Service number  8888 (sip:8888@${teller.sip.advertisedHost}:${teller.sip.port})`,
     );
   }
   return `${lines.join('\n')}\n\n`;
@@ -86,9 +92,27 @@ program
 program
   .command('seed')
   .description('create the demo data that is missing (runs by itself on the first start)')
-  .action(async () => {
+  .option('--customers <n>', 'customers of the demo bank (default TELLER_DEMO_CUSTOMERS, 5000)')
+  .option('--seed <seed>', 'seed of the demo bank', 'teller-demo')
+  .action(async (options: { customers?: string; seed: string }) => {
     const config = configOrExit();
+    const customers = options.customers === undefined ? config.demoCustomers : Number(options.customers);
+    if (!Number.isSafeInteger(customers) || customers < 2) {
+      process.stderr.write(
+        `teller: --customers must be a whole number of at least 2 (got "${options.customers}")\n`,
+      );
+      process.exit(2);
+    }
     const core = await openCore(config, createLogger(config.logLevel));
+    const report = await seedDemoBank(core.store, {
+      customers,
+      seed: options.seed,
+      onProgress: ({ phase, done, total }) => {
+        process.stderr.write(`\rdemo bank (${phase}): ${done} of ${total} customers`);
+      },
+    });
+    process.stderr.write('\n');
+    process.stdout.write(`demo bank: ${JSON.stringify(report)}\n`);
     const created = await seedDemoUsers(core.users);
     await setMeta(core.store.db, 'demo_seeded', String(core.clock.now()));
     process.stdout.write(`demo users: ${created} created, ${demoUsers.length - created} already there\n`);

@@ -53,6 +53,8 @@ export const configSchema = z.strictObject({
   sessionTtlMinutes: positiveInt.default(12 * 60),
   loginMaxFailures: positiveInt.default(5),
   loginLockMinutes: positiveInt.default(15),
+  /** Customers of the demo bank seeded on the first start (the named demo customers come first). */
+  demoCustomers: z.coerce.number().int().min(2).max(2_000_000).default(5000),
   seedDemo: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
@@ -81,6 +83,7 @@ export const envNames: Record<keyof z.input<typeof configSchema>, string> = {
   sessionTtlMinutes: 'TELLER_SESSION_TTL_MINUTES',
   loginMaxFailures: 'TELLER_LOGIN_MAX_FAILURES',
   loginLockMinutes: 'TELLER_LOGIN_LOCK_MINUTES',
+  demoCustomers: 'TELLER_DEMO_CUSTOMERS',
   seedDemo: 'TELLER_SEED_DEMO',
 };
 

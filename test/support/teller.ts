@@ -28,6 +28,7 @@ export async function startTestTeller(
     TELLER_DATA_DIR: dataDir,
     TELLER_HTTP_PORT: '0',
     TELLER_SIP_PORT: '0',
+    TELLER_DEMO_CUSTOMERS: '200',
     TELLER_HTTP_HOST: '127.0.0.1',
     TELLER_LOG_LEVEL: 'silent',
     ...options.env,
