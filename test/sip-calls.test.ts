@@ -371,8 +371,8 @@ describe('calls through the B2BUA, against SIPp', () => {
       5000,
       await sippMediaPort(),
     );
-    // Each leg recorded on its own from the moment it exists (left what Teller receives on it,
-    // right what it sends), so that a slow test misses none of the audio.
+    // Each leg recorded on its own as soon as Teller has both (left what Teller receives on it,
+    // right what it sends); the tones last long enough for a slow machine to catch them.
     const call = await callWhen((c) => c.b !== undefined);
     const a = call.a.endpoint.id;
     const b = call.b!.endpoint.id;
