@@ -15,7 +15,7 @@ const FRAME_MS = 20;
 const FRAME_SAMPLES = (RATE * FRAME_MS) / 1000;
 
 /** One RTP packet and when it leaves, in ms from the start of the capture. */
-export interface RtpPacket {
+interface RtpPacket {
   atMs: number;
   payloadType: number;
   marker: boolean;
@@ -25,7 +25,7 @@ export interface RtpPacket {
   payload: Buffer;
 }
 
-export type Law = 'pcma' | 'pcmu';
+type Law = 'pcma' | 'pcmu';
 
 /** One part of a caller's stream: a tone (or silence, frequency 0) or a run of keys. */
 export type StreamPart =
@@ -39,7 +39,7 @@ export type StreamPart =
       gapMs?: number;
     };
 
-export interface StreamOptions {
+interface StreamOptions {
   law?: Law;
   /** Payload type of telephone-event as negotiated in SDP, default 101. */
   eventPayloadType?: number;
@@ -51,14 +51,14 @@ export interface StreamOptions {
 }
 
 /** RFC 4733 §3.2 event codes: 0–9, * = 10, # = 11, A–D = 12–15. */
-export function eventCode(digit: string): number {
+function eventCode(digit: string): number {
   const code = '0123456789*#ABCD'.indexOf(digit.toUpperCase());
   if (code < 0 || digit.length !== 1) throw new Error(`not a DTMF key: ${JSON.stringify(digit)}`);
   return code;
 }
 
 /** ITU-T G.711 A-law of one 16-bit linear sample. */
-export function alaw(sample: number): number {
+function alaw(sample: number): number {
   let pcm = sample >> 3;
   let mask: number;
   if (pcm >= 0) mask = 0xd5;
@@ -74,7 +74,7 @@ export function alaw(sample: number): number {
 }
 
 /** ITU-T G.711 µ-law of one 16-bit linear sample. */
-export function ulaw(sample: number): number {
+function ulaw(sample: number): number {
   let pcm = sample >> 2;
   let mask = 0xff;
   if (pcm < 0) {
@@ -163,7 +163,7 @@ export function rtpStream(parts: StreamPart[], options: StreamOptions = {}): Rtp
 }
 
 /** The RTP header (RFC 3550 §5.1: version 2, no padding, extension or CSRCs) and payload. */
-export function serializeRtp(packet: RtpPacket): Buffer {
+function serializeRtp(packet: RtpPacket): Buffer {
   const header = Buffer.alloc(12);
   header[0] = 0x80;
   header[1] = (packet.marker ? 0x80 : 0) | (packet.payloadType & 0x7f);
@@ -180,7 +180,7 @@ function ipv4Checksum(header: Buffer): number {
   return ~sum & 0xffff;
 }
 
-export interface CaptureOptions {
+interface CaptureOptions {
   /** Addresses and ports written in the capture; SIPp replaces them with the call's media ones. */
   sourcePort?: number;
   destinationPort?: number;
