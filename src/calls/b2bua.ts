@@ -62,7 +62,6 @@ class Leg {
   state: LegState = 'trying';
   dialog: Dialog | undefined;
   audio: NegotiatedAudio | undefined;
-  readonly origin = new SdpOrigin();
   ackWait: AckWait | undefined;
   /** The far end has put this leg on hold (its re-INVITE said sendonly/inactive). */
   remoteHold = false;
@@ -76,6 +75,8 @@ class Leg {
     readonly endpoint: EndpointInfo,
     /** The extension or number of the party on this leg. */
     readonly party: string,
+    /** Our o= line for this leg across offers and answers (RFC 3264 §8: same id, version up on change). */
+    readonly origin: SdpOrigin,
   ) {}
 }
 
@@ -185,12 +186,14 @@ export class CallManager implements SipCallCore {
       return;
     }
     const endpoint = await this.o.media.createEndpoint({});
+    const origin = new SdpOrigin();
     let answer: { sdp: string; audio: NegotiatedAudio };
     try {
-      answer = answerOffer(request.body.toString('utf8'), {
-        address: this.o.server.advertisedHost,
-        port: endpoint.port,
-      });
+      answer = answerOffer(
+        request.body.toString('utf8'),
+        { address: this.o.server.advertisedHost, port: endpoint.port },
+        origin,
+      );
     } catch (error) {
       await this.o.media.closeEndpoint(endpoint.id);
       if (isSipError(error)) {
@@ -204,7 +207,7 @@ export class CallManager implements SipCallCore {
       caller.kind === 'user'
         ? caller.extension
         : ((getFrom(request).uri as { user?: string }).user ?? 'trunk');
-    const leg = new Leg('uas', flow, request, endpoint, callerName);
+    const leg = new Leg('uas', flow, request, endpoint, callerName, origin);
     leg.audio = answer.audio;
     leg.toTag = newTag();
     const record = await this.o.records.start({
@@ -333,6 +336,7 @@ export class CallManager implements SipCallCore {
       return { kind: 'failed', status: 480, reason: 'Unreachable', disposition: 'failed', endedBy: 'system' };
     }
     const endpoint = await this.o.media.createEndpoint({ near: near.endpoint.id });
+    const origin = new SdpOrigin();
     const host = this.o.server.advertisedHost;
     const caller = call.a.party;
     const invite = createRequest({
@@ -349,10 +353,10 @@ export class CallManager implements SipCallCore {
       cseq: 1,
       contact: parseNameAddr(`<${contactFor(this.o.server, flow)}>`, 'Contact'),
       headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, INFO, UPDATE']],
-      body: createOffer({ address: host, port: endpoint.port }),
+      body: createOffer({ address: host, port: endpoint.port }, origin),
       contentType: 'application/sdp',
     });
-    const leg = new Leg('uac', flow, invite, endpoint, extension);
+    const leg = new Leg('uac', flow, invite, endpoint, extension, origin);
     call.pending = leg;
     this.byEndpoint.set(endpoint.id, { call, leg });
     leg.cancel = () => {
