@@ -5,8 +5,6 @@
  * slowest input, the outcomes, and the rate against a baseline measured in the same run:
  * screening only the valid, unmutated corpus messages.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   isSipError,
@@ -16,14 +14,10 @@ import {
   screenMessage,
   seededRandom,
 } from '../src/sip/index';
-
-const fixtures = path.resolve(import.meta.dirname, '../test/fixtures/sip');
+import { fuzzCorpus } from '../test/fixtures/sip/rfc4475';
 
 function corpus(): Buffer[] {
-  const own = readdirSync(fixtures)
-    .filter((f) => f.endsWith('.sip'))
-    .map((f) => readFileSync(path.join(fixtures, f)));
-  const valid = [
+  return fuzzCorpus([
     'wsinv',
     'esc01',
     'escnull',
@@ -33,8 +27,7 @@ function corpus(): Buffer[] {
     'transports',
     'mpart01',
     'unreason',
-  ];
-  return [...own, ...valid.map((tag) => readFileSync(path.join(fixtures, 'rfc4475', `${tag}.dat`)))];
+  ]);
 }
 
 function frameInCuts(input: Buffer, random: () => number): void {

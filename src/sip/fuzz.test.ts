@@ -1,6 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fuzzCorpus } from '../../test/fixtures/sip/rfc4475';
 import { mutateMessage, seededRandom } from './fuzz';
 import {
   getCallId,
@@ -21,14 +20,9 @@ import {
   serializeMessage,
 } from './index';
 
-const fixtures = path.resolve(import.meta.dirname, '../../test/fixtures/sip');
-
 /** Valid messages only: every mutation starts from something a real peer could send. */
 function corpus(): Buffer[] {
-  const own = readdirSync(fixtures)
-    .filter((f) => f.endsWith('.sip'))
-    .map((f) => readFileSync(path.join(fixtures, f)));
-  const torture = [
+  return fuzzCorpus([
     'wsinv',
     'esc01',
     'escnull',
@@ -43,8 +37,7 @@ function corpus(): Buffer[] {
     'cparam02',
     'regescrt',
     'inv2543',
-  ].map((tag) => readFileSync(path.join(fixtures, 'rfc4475', `${tag}.dat`)));
-  return [...own, ...torture];
+  ]);
 }
 
 /**
