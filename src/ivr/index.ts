@@ -47,10 +47,14 @@ export {
   resolvePrompt,
 } from './prompts';
 export {
+  type ActivationAction,
   type FlowActivation,
+  type FlowEventMap,
   FlowRepository,
+  type FlowRepositoryOptions,
   type FlowStorage,
   type FlowSummary,
+  LiveFlows,
   MemoryFlowStorage,
   type StoredFlow,
 } from './repository';
@@ -66,6 +70,14 @@ export { loadFlowFiles, type SimulateOptions, type SimulationResult, simulateIvr
 export { isLang, type Lang, languages, type Spoken } from './speech';
 export { enAmount, enDate, enDigits, enNumber, enPercent, enTime } from './speech-en';
 export { zhAmount, zhDate, zhDigits, zhNumber, zhPercent, zhTime } from './speech-zh';
+export {
+  type ContainmentQuery,
+  type ContainmentResult,
+  readContainment,
+  type SeedFlowsReport,
+  StoreFlowStorage,
+  seedFlows,
+} from './store-flows';
 export {
   type FlowValidation,
   parseFlow,

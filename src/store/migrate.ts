@@ -4,6 +4,7 @@ import { foundation } from './migrations/001_foundation';
 import { bank } from './migrations/002_bank';
 import { contactCenter } from './migrations/003_contact_center';
 import { calls } from './migrations/004_calls';
+import { ivrFlows } from './migrations/005_ivr_flows';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -20,6 +21,7 @@ const migrations: Readonly<Record<string, Migration>> = {
   '002_bank': bank,
   '003_contact_center': contactCenter,
   '004_calls': calls,
+  '005_ivr_flows': ivrFlows,
 };
 
 export interface MigrationReport {
