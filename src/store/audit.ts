@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { TellerError } from '../core/index';
+import { GroupCommit } from './group-commit';
 import type { Store } from './store';
 
 export const auditOutcomes = ['success', 'failure', 'denied'] as const;
@@ -63,22 +64,24 @@ function assertNoSecrets(details: Record<string, unknown>): void {
  * advisory lock, so the chain has no forks.
  */
 export class AuditTrail {
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly commits = new GroupCommit<AuditEntry, AuditRecord>((entries) => this.append(entries));
 
   constructor(
     private readonly store: Store,
     private readonly clock: { now(): number },
   ) {}
 
+  /** Appends an entry; resolves once it is committed (entries arriving together share a commit). */
   record(entry: AuditEntry): Promise<AuditRecord> {
-    const next = this.tail.then(() => this.append(entry));
-    this.tail = next.catch(() => undefined);
-    return next;
+    try {
+      assertNoSecrets(entry.details ?? {});
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.commits.submit(entry);
   }
 
-  private async append(entry: AuditEntry): Promise<AuditRecord> {
-    const details = entry.details ?? {};
-    assertNoSecrets(details);
+  private async append(entries: AuditEntry[]): Promise<AuditRecord[]> {
     const { db, dialect } = this.store;
     return db.transaction().execute(async (tx) => {
       if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${auditLockKey})`.execute(tx);
@@ -88,23 +91,36 @@ export class AuditTrail {
         .orderBy('seq', 'desc')
         .limit(1)
         .executeTakeFirst();
-      const base = {
-        seq: last ? Number(last.seq) + 1 : 1,
-        at: this.clock.now(),
-        actor: entry.actor,
-        action: entry.action,
-        target: entry.target ?? null,
-        outcome: entry.outcome,
-        ip: entry.ip ?? null,
-        details,
-      };
-      const prevHash = last?.hash ?? genesis;
-      const hash = chainHash(prevHash, base);
+      let seq = last ? Number(last.seq) : 0;
+      let prevHash = last?.hash ?? genesis;
+      const records: AuditRecord[] = [];
+      for (const entry of entries) {
+        const details = entry.details ?? {};
+        const base = {
+          seq: ++seq,
+          at: this.clock.now(),
+          actor: entry.actor,
+          action: entry.action,
+          target: entry.target ?? null,
+          outcome: entry.outcome,
+          ip: entry.ip ?? null,
+          details,
+        };
+        const hash = chainHash(prevHash, base);
+        records.push({ ...base, prevHash, hash });
+        prevHash = hash;
+      }
       await tx
         .insertInto('audit_log')
-        .values({ ...base, details: JSON.stringify(details), prev_hash: prevHash, hash })
+        .values(
+          records.map(({ prevHash, details, ...row }) => ({
+            ...row,
+            details: JSON.stringify(details),
+            prev_hash: prevHash,
+          })),
+        )
         .execute();
-      return { ...base, prevHash, hash };
+      return records;
     });
   }
 

@@ -1,15 +1,9 @@
 import { sql } from 'kysely';
 import type { EventSink, NewEvent, StoredEvent } from '../core/index';
 import { type Audience, asId, type EventId } from '../core/index';
+import { GroupCommit } from './group-commit';
 import type { Store } from './store';
 
-interface Pending {
-  event: NewEvent;
-  resolve(seq: number): void;
-  reject(error: unknown): void;
-}
-
-const maxBatch = 500;
 // Any constant works; it only has to be the same for every Teller node on one database.
 const eventLogLockKey = 7_201_001;
 
@@ -20,8 +14,11 @@ const eventLogLockKey = 7_201_001;
  * commit order and a reader replaying "after seq N" never skips an event committed later.
  */
 export class EventLog implements EventSink {
-  private queue: Pending[] = [];
-  private running = false;
+  private readonly commits = new GroupCommit<NewEvent, number>(async (events) => {
+    const seqs = await this.write(events);
+    this.appended += events.length;
+    return seqs;
+  });
   private appended = 0;
 
   constructor(private readonly store: Store) {}
@@ -32,27 +29,7 @@ export class EventLog implements EventSink {
   }
 
   append(event: NewEvent): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
-      this.queue.push({ event, resolve, reject });
-      if (!this.running) {
-        this.running = true;
-        setImmediate(() => void this.drain());
-      }
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, maxBatch);
-      try {
-        const seqs = await this.write(batch.map((p) => p.event));
-        this.appended += batch.length;
-        for (const [i, p] of batch.entries()) p.resolve(seqs[i]!);
-      } catch (error) {
-        for (const p of batch) p.reject(error);
-      }
-    }
-    this.running = false;
+    return this.commits.submit(event);
   }
 
   private async write(events: NewEvent[]): Promise<number[]> {

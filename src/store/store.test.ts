@@ -139,6 +139,21 @@ describe.each(dialects)('store on %s', (dialect) => {
     ).rejects.toThrow(/must not carry "pin"/);
   });
 
+  it('commits the other entries of a group when one is refused', async () => {
+    const audit = new AuditTrail(await store(), new VirtualClock());
+    const results = await Promise.allSettled([
+      audit.record({ actor: 'a', action: 'x', outcome: 'success' }),
+      audit.record({ actor: 'b', action: 'x', outcome: 'success', details: { otp: '999999' } }),
+      audit.record({ actor: 'c', action: 'x', outcome: 'success' }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await audit.list()).map((r) => [r.seq, r.actor])).toEqual([
+      [2, 'c'],
+      [1, 'a'],
+    ]);
+    expect(await audit.verify()).toMatchObject({ ok: true, count: 2 });
+  });
+
   it('reports itself down once closed', async () => {
     const s = await freshStore(dialect);
     await s.close();
