@@ -123,6 +123,26 @@ describe('RTP reception over real UDP', () => {
   });
 });
 
+describe('worker statistics', () => {
+  it('report the worker thread’s own CPU time, not the whole process’s', async () => {
+    const [before] = await engine.workerStats();
+    const process0 = process.cpuUsage();
+    // The main thread burns CPU; the idle worker's count must not take it in.
+    const until = Date.now() + 300;
+    let x = 0;
+    while (Date.now() < until) x += Math.sqrt(x + 1);
+    const used = process.cpuUsage(process0);
+    const processMs = (used.user + used.system) / 1000;
+    const [after] = await engine.workerStats();
+    expect(x).toBeGreaterThan(0);
+    expect(before?.cpuMs).toEqual(expect.any(Number));
+    const workerMs = after!.cpuMs! - before!.cpuMs!;
+    expect(workerMs).toBeGreaterThanOrEqual(0);
+    expect(workerMs).toBeLessThan(processMs / 2);
+    expect(after!.lateTicks).toBeGreaterThanOrEqual(0);
+  });
+});
+
 describe('RTCP over real UDP', () => {
   it('sends SR with SDES CNAME, takes in the peer’s RR, reports its BYE, and says BYE on close', async () => {
     const phone = await peer();

@@ -120,14 +120,18 @@ export interface WorkerStats {
   mixes: number;
   recordings: number;
   ticks: number;
-  /** Ticks that started more than one tick period late and were skipped to catch up. */
+  /** Ticks skipped to catch up after the worker fell more than three tick periods behind (no packet sent for them). */
   skippedTicks: number;
+  /** Ticks that started two periods (40 ms) or more after their deadline: their packets left that late. */
+  lateTicks: number;
   /** The largest lateness of a tick start, ms. */
   maxTickLateMs: number;
   /** Mean time spent inside a tick, ms. */
   meanTickWorkMs: number;
   /** Event-loop utilisation of the worker since the previous call (0–1). */
   utilization: number;
+  /** CPU time the worker thread has used so far (user + system), ms; null where the OS does not tell (Linux only). */
+  cpuMs: number | null;
 }
 
 export interface WorkerMethods {

@@ -45,6 +45,21 @@ describe('ticker', () => {
     expect(ticks.slice(3).every((t) => t.skipped === 0 && t.lateMs < 1)).toBe(true);
   });
 
+  it('counts a tick that starts 40 ms or more after its deadline as late, and only that one', () => {
+    const ticks: TickInfo[] = [];
+    const ticker = new Ticker(20, (t) => {
+      ticks.push(t);
+      if (ticks.length === 2) vi.advanceTimersByTime(70); // a stall shorter than the skip limit
+    });
+    ticker.start();
+    vi.advanceTimersByTime(300);
+    ticker.stop();
+    // The third tick (due at 60 ms) starts at 110 ms: 50 ms late; the fourth 30 ms, the fifth 10 ms.
+    expect(ticks.slice(2, 5).map((t) => Math.round(t.lateMs))).toEqual([50, 30, 10]);
+    expect(ticker.lateTicks).toBe(1);
+    expect(ticker.skippedTicks).toBe(0);
+  });
+
   it('stops for good when stopped from inside a tick', () => {
     let count = 0;
     const ticker = new Ticker(20, () => {

@@ -21,6 +21,8 @@ export class Ticker {
   private next = 0;
   ticks = 0;
   skippedTicks = 0;
+  /** Ticks that started two periods or more after their deadline (a receiver sees their packets 40 ms late). */
+  lateTicks = 0;
   maxLateMs = 0;
   workMs = 0;
 
@@ -60,6 +62,7 @@ export class Ticker {
       lateMs = now - this.next;
     }
     if (lateMs > this.maxLateMs) this.maxLateMs = lateMs;
+    if (lateMs >= 2 * this.periodMs) this.lateTicks++;
     this.ticks++;
     try {
       this.onTick({ deadline: this.next, lateMs, skipped });
