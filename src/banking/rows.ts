@@ -1,3 +1,4 @@
+import type { Selectable } from 'kysely';
 import {
   type AccountId,
   asId,
@@ -7,6 +8,7 @@ import {
   maskNumber,
   money,
 } from '../core/index';
+import type { Database } from '../store/index';
 import type {
   Account,
   AccountStatus,
@@ -25,21 +27,13 @@ import type {
   Payee,
 } from './model';
 
-/** Row shapes as selected from the store, and their mapping to the port's types. */
+/** Row shapes as selected from the store (the store's schema, narrowed to the columns read), and their mapping to the port's types. */
+type Row<
+  T extends keyof Database,
+  K extends keyof Selectable<Database[T]> = keyof Selectable<Database[T]>,
+> = Pick<Selectable<Database[T]>, K>;
 
-export interface AccountRow {
-  id: string;
-  customer_id: string | null;
-  number: string;
-  kind: string;
-  currency: string;
-  status: string;
-  name: string;
-  balance: number;
-  held: number;
-  overdraft_limit: number | null;
-  opened_at: number;
-}
+export type AccountRow = Row<'bank_accounts', (typeof accountColumns)[number]>;
 
 export const accountColumns = [
   'id',
@@ -76,19 +70,7 @@ export function toAccount(row: AccountRow): Account {
   };
 }
 
-interface CardRow {
-  id: string;
-  customer_id: string;
-  account_id: string;
-  kind: string;
-  last4: string;
-  status: string;
-  holder_name: string;
-  expires: string;
-  replaces_card_id: string | null;
-  issued_at: number;
-  status_changed_at: number;
-}
+type CardRow = Row<'bank_cards', (typeof cardColumns)[number]>;
 
 export const cardColumns = [
   'id',
@@ -125,13 +107,9 @@ export function toCard(row: CardRow): Card {
   };
 }
 
-export function toPayee(row: {
-  id: string;
-  name: string;
-  bank_name: string;
-  account_number: string;
-  currency: string;
-}): Payee {
+export function toPayee(
+  row: Row<'bank_payees', 'id' | 'name' | 'bank_name' | 'account_number' | 'currency'>,
+): Payee {
   return {
     id: row.id,
     name: row.name,
@@ -141,14 +119,9 @@ export function toPayee(row: {
   };
 }
 
-export function toBiller(row: {
-  id: string;
-  code: string;
-  name_zh: string;
-  name_en: string;
-  category: string;
-  currency: string;
-}): Biller {
+export function toBiller(
+  row: Row<'bank_billers', 'id' | 'code' | 'name_zh' | 'name_en' | 'category' | 'currency'>,
+): Biller {
   return {
     id: row.id,
     code: row.code,
@@ -159,21 +132,7 @@ export function toBiller(row: {
   };
 }
 
-interface ChequeRow {
-  id: string;
-  account_id: string;
-  transaction_id: string;
-  cheque_number: string;
-  payee_name: string;
-  amount: number;
-  fee: number;
-  currency: string;
-  status: string;
-  requested_at: number;
-  updated_at: number;
-}
-
-export function toCheque(row: ChequeRow): Cheque {
+export function toCheque(row: Row<'bank_cheques'>): Cheque {
   const currency = row.currency as CurrencyCode;
   return {
     id: row.id,
@@ -189,23 +148,7 @@ export function toCheque(row: ChequeRow): Cheque {
   };
 }
 
-export interface OrderRow {
-  id: string;
-  customer_id: string;
-  account_id: string;
-  symbol: string;
-  side: string;
-  type: string;
-  quantity: number;
-  limit_price: number | null;
-  status: string;
-  fill_price: number | null;
-  commission: number;
-  held: number;
-  transaction_id: string | null;
-  created_at: number;
-  updated_at: number;
-}
+export type OrderRow = Row<'bank_orders'>;
 
 export function toOrder(row: OrderRow, currency: CurrencyCode = 'CNY'): Order {
   const price = (value: number | null): Money | null =>
