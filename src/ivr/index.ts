@@ -58,6 +58,7 @@ export {
   MemoryFlowStorage,
   type StoredFlow,
 } from './repository';
+export { type IvrRoutesDeps, ivrRoutes } from './routes';
 export { type Sayable, say, speechFragments } from './say';
 export {
   type FlowResolver,

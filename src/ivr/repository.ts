@@ -136,9 +136,9 @@ export interface FlowEventMap {
 }
 
 export type FlowEventType = keyof FlowEventMap;
-export type FlowEventPublisher = <K extends FlowEventType>(
-  type: K,
-  payload: FlowEventMap[K],
+export type FlowEventPublisher = (
+  type: FlowEventType,
+  payload: FlowEventMap[FlowEventType],
 ) => Promise<unknown>;
 
 export interface FlowRepositoryOptions extends ValidateOptions {
