@@ -1,14 +1,39 @@
 /**
  * cli: the `teller` command. In: argv and the environment. Out: a running server (`serve`),
- * an up-to-date schema (`migrate`), demo data (`seed`), an audit check (`audit verify`).
- * It parses and prints; the work itself is done by the modules it calls.
+ * an up-to-date schema (`migrate`), demo data (`seed`), an audit check (`audit verify`), the
+ * IVR's flows, simulator and containment report (`ivr …`). It parses and prints; the work
+ * itself is done by the modules it calls.
  */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import path from 'node:path';
 import { Command } from 'commander';
 import { simulateAcdCommand } from '../acd/index';
-import { demoPassword, demoUsers, openCore, seedDemoUsers, startTeller, type Teller } from '../app/index';
+import {
+  demoPassword,
+  demoUsers,
+  openCore,
+  seedDemoUsers,
+  startTeller,
+  type Teller,
+  type TellerCore,
+} from '../app/index';
 import { ConfigError, loadConfig, type TellerConfig } from '../config/index';
-import { createLogger, isTellerError } from '../core/index';
+import { createLogger, type DomainEvents, isTellerError } from '../core/index';
 import { seedDemoBank } from '../crm/index';
+import {
+  type ContainmentRow,
+  type Flow,
+  FlowRepository,
+  type IvrPorts,
+  isLang,
+  ivrError,
+  promptText,
+  readContainment,
+  StoreFlowStorage,
+  seedFlows,
+  simulateIvr,
+} from '../ivr/index';
 import { setMeta } from '../store/index';
 
 /** Loads the configuration or stops with one line naming the bad key and exit code 2. */
@@ -171,6 +196,356 @@ sim
       throw error;
     }
   });
+
+// ---------------------------------------------------------------- ivr
+
+/** The demo line's flow files, seeded into a store that has no flows. */
+const flowsDir = path.resolve(import.meta.dirname, '..', '..', 'flows');
+
+/** Stops with one line and exit code `code` (2: bad usage, 1: the operation failed). */
+function fail(message: string, code = 1): never {
+  process.stderr.write(`teller: ${message}\n`);
+  process.exit(code);
+}
+
+/** Runs an IVR command on the store; a TellerError (unknown flow, invalid document…) is one line and exit 1. */
+async function withFlows(work: (flows: FlowRepository, core: TellerCore) => Promise<void>): Promise<void> {
+  const config = configOrExit();
+  const core = await openCore(config, createLogger(config.logLevel));
+  try {
+    const flows = new FlowRepository(new StoreFlowStorage(core.store), core.clock, {
+      promptExists: (id) => promptText(id) !== undefined,
+      publish: (type, payload) =>
+        core.bus.publish(type, payload as DomainEvents[typeof type], { audience: 'supervisor' }),
+    });
+    const { seeded } = await seedFlows(flows, flowsDir, 'system');
+    if (seeded.length > 0) process.stderr.write(`seeded the flows ${seeded.join(', ')} from ${flowsDir}\n`);
+    await work(flows, core);
+  } catch (error) {
+    if (!isTellerError(error)) throw error;
+    process.stderr.write(`teller: ${error.message}\n`);
+    process.exitCode = 1;
+  } finally {
+    await core.store.close();
+  }
+}
+
+/** Who made a change from the command line, for the flow's history and the audit trail. */
+function cliUser(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
+
+function auditCli(core: TellerCore, action: string, target: string, details: Record<string, unknown>) {
+  return core.audit.record({
+    actor: 'system',
+    action,
+    target,
+    outcome: 'success',
+    details: { ...details, via: cliUser() },
+  });
+}
+
+/** Reads a flow file (JSON only: Teller has no YAML parser among its dependencies). */
+function readFlowFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    fail(`cannot read ${file}: ${(error as Error).message}`, 2);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    fail(`${file} is not JSON (flows are JSON documents): ${(error as Error).message}`);
+  }
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) =>
+        i === 0 || i === cells.length - 1 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!),
+      )
+      .join('  ')
+      .trimEnd();
+  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+}
+
+const percent = (share: number) => `${(share * 100).toFixed(1)} %`;
+
+function containmentTable(rows: ContainmentRow[]): string {
+  if (rows.length === 0) return 'no IVR calls in the event log for this period\n';
+  const steps = (counts: { step: string; count: number }[]) =>
+    counts
+      .slice(0, 3)
+      .map((c) => `${c.step} (${c.count})`)
+      .join(', ') || '-';
+  return table(
+    [
+      'FLOW',
+      'CALLS',
+      'SELF-SERVICE',
+      'AGENT',
+      'CALLBACK',
+      'HANG-UP',
+      'FAILED',
+      'CONTAINED',
+      'TO AGENT',
+      'LEFT AT',
+    ],
+    rows.map((r) => [
+      r.flowId,
+      String(r.calls),
+      String(r.selfService),
+      String(r.agent),
+      String(r.callback),
+      String(r.hangUp),
+      String(r.failed),
+      percent(r.containmentRate),
+      percent(r.agentRate),
+      steps(r.leftAt),
+    ]),
+  );
+}
+
+/** `--from`/`--to`: epoch milliseconds or an ISO 8601 date or date-time. */
+function instant(option: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const at = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isSafeInteger(at))
+    fail(`--${option} must be an ISO date or epoch milliseconds (got "${value}")`, 2);
+  return at;
+}
+
+/**
+ * The ports `teller ivr simulate` runs on — THE ONE PLACE TO SWAP IN THE REAL BANK. Until the
+ * composition root exports its IVR adapters (`src/app/ivr-line.ts`: banking on `StoreBank`,
+ * customers on the CRM), this answers undefined and the simulator runs on the in-memory demo
+ * bank (Zhang Wei 13800000001 / PIN 123456, Li Na 13800000002 / PIN 654321) while the flows
+ * come from the store.
+ */
+function simulatorPorts(_core: TellerCore): IvrPorts | undefined {
+  return undefined;
+}
+
+/**
+ * Writes a stored version and the live versions of the subflows it calls into a temporary
+ * folder as `<id>.json`, the layout `simulateIvr` loads (it validates them again on the way in).
+ */
+async function materialize(
+  flows: FlowRepository,
+  flowId: string,
+  version: number | undefined,
+): Promise<{ dir: string; main: string }> {
+  const chosen: Flow =
+    version === undefined
+      ? await liveFlow(flows, flowId, 'pick a saved one with --version (teller ivr flows list)')
+      : (await flows.get(flowId, version)).flow;
+  const dir = mkdtempSync(path.join(tmpdir(), 'teller-ivr-sim-'));
+  const pending: Flow[] = [chosen];
+  const written = new Set<string>();
+  while (pending.length > 0) {
+    const flow = pending.shift()!;
+    if (written.has(flow.id)) continue;
+    written.add(flow.id);
+    writeFileSync(path.join(dir, `${flow.id}.json`), JSON.stringify(flow));
+    for (const step of Object.values(flow.steps)) {
+      if (step.type !== 'subflow' || written.has(step.flow)) continue;
+      pending.push(await liveFlow(flows, step.flow, `${flow.id} calls it`));
+    }
+  }
+  return { dir, main: path.join(dir, `${chosen.id}.json`) };
+}
+
+async function liveFlow(flows: FlowRepository, flowId: string, hint: string): Promise<Flow> {
+  const live = await flows.active(flowId);
+  if (live) return live.flow;
+  await flows.history(flowId); // IVR_FLOW_NOT_FOUND for a flow that does not exist at all
+  throw ivrError('IVR_FLOW_SUBFLOW_INACTIVE', `flow ${flowId} has no live version; ${hint}`);
+}
+
+const ivr = program.command('ivr').description('the self-service line: flows, simulator, containment');
+
+ivr
+  .command('simulate')
+  .description(
+    'walk a flow in the terminal: prompts as text, keys typed and Enter, empty line = silence, h = hang up',
+  )
+  .argument('<flow>', 'a flow id in the store (its live version) or a flow file')
+  .option('--lang <lang>', 'the language the call starts in: zh or en')
+  .option('--version <n>', 'a saved version of the flow instead of the live one')
+  .option(
+    '--caller <number>',
+    "the caller's number (default 13800000001, Zhang Wei); 'none' for a withheld number",
+  )
+  .option('--verbose', 'print every step and event')
+  .action(
+    async (
+      flow: string,
+      options: { lang?: string; version?: string; caller?: string; verbose?: boolean },
+    ) => {
+      if (options.lang !== undefined && !isLang(options.lang))
+        fail(`--lang must be zh or en (got "${options.lang}")`, 2);
+      const version = options.version === undefined ? undefined : Number(options.version);
+      if (version !== undefined && !(Number.isSafeInteger(version) && version >= 1)) {
+        fail(`--version must be a version number (got "${options.version}")`, 2);
+      }
+      const isFile = flow.endsWith('.json') || existsSync(flow);
+      if (isFile && version !== undefined) fail('--version applies to a flow in the store, not to a file', 2);
+      await withFlows(async (flows, core) => {
+        const source = isFile ? { dir: null, main: flow } : await materialize(flows, flow, version);
+        try {
+          const ports = simulatorPorts(core);
+          await simulateIvr({
+            flowPath: source.main,
+            input: process.stdin,
+            output: process.stdout,
+            ...(options.lang && isLang(options.lang) ? { lang: options.lang } : {}),
+            ...(options.caller !== undefined
+              ? { callerNumber: options.caller === 'none' ? null : options.caller }
+              : {}),
+            ...(ports ? { ports } : {}),
+            verbose: options.verbose ?? false,
+          });
+        } finally {
+          // The call can end before the terminal (or pipe) does: stop reading so the process exits.
+          process.stdin.destroy();
+          if (source.dir) rmSync(source.dir, { recursive: true, force: true });
+        }
+      });
+    },
+  );
+
+ivr
+  .command('containment')
+  .description(
+    'per flow: calls finished in self-service, handed to an agent, abandoned or failed, and where callers left',
+  )
+  .option('--from <when>', 'from this ISO date or epoch ms (inclusive)')
+  .option('--to <when>', 'until this ISO date or epoch ms (exclusive)')
+  .option('--flow <id>', 'only this flow')
+  .option('--json', 'print JSON instead of a table')
+  .action(async (options: { from?: string; to?: string; flow?: string; json?: boolean }) => {
+    const from = instant('from', options.from);
+    const to = instant('to', options.to);
+    const config = configOrExit();
+    const core = await openCore(config, createLogger(config.logLevel));
+    try {
+      const report = await readContainment(core.store, { from, to, flowId: options.flow });
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify({ from: from ?? null, to: to ?? null, ...report }, null, 2)}\n`
+          : containmentTable(report.flows),
+      );
+    } finally {
+      await core.store.close();
+    }
+  });
+
+const flowsCommand = ivr
+  .command('flows')
+  .description('IVR flows in the store: versions, activation, rollback');
+
+flowsCommand
+  .command('list')
+  .description('every flow with its newest and live version')
+  .action(() =>
+    withFlows(async (flows) => {
+      const list = await flows.list();
+      process.stdout.write(
+        table(
+          ['FLOW', 'LATEST', 'LIVE', 'NAME'],
+          list.map((f) => [f.flowId, String(f.latest), f.active === null ? '-' : String(f.active), f.name]),
+        ),
+      );
+    }),
+  );
+
+flowsCommand
+  .command('validate')
+  .description(
+    'check a flow file against the store (subflows must exist); exit 1 with each step path at fault',
+  )
+  .argument('<file>', 'a flow document (JSON)')
+  .action((file: string) =>
+    withFlows(async (flows) => {
+      const result = await flows.validate(readFlowFile(file));
+      if (!result.ok) {
+        for (const issue of result.issues) process.stdout.write(`${issue.field}: ${issue.message}\n`);
+        process.stderr.write(
+          `teller: ${file} is not a valid flow (${result.issues.length} issue${result.issues.length === 1 ? '' : 's'})\n`,
+        );
+        process.exitCode = 1;
+        return;
+      }
+      for (const warning of result.warnings) process.stdout.write(`warning: ${warning}\n`);
+      process.stdout.write(`${file}: flow ${result.flow.id} is valid\n`);
+    }),
+  );
+
+flowsCommand
+  .command('upload')
+  .description('save a flow file as the next version of its flow (not live until activated)')
+  .argument('<file>', 'a flow document (JSON)')
+  .option('--activate', 'make the new version live at once')
+  .action((file: string, options: { activate?: boolean }) =>
+    withFlows(async (flows, core) => {
+      const saved = await flows.save(readFlowFile(file), cliUser());
+      await auditCli(core, 'ivr.flow.upload', saved.flowId, {
+        version: saved.version,
+        created: saved.created,
+        name: saved.flow.name,
+      });
+      process.stdout.write(
+        saved.created
+          ? `${saved.flowId}: saved version ${saved.version}\n`
+          : `${saved.flowId}: unchanged, the same as version ${saved.version}\n`,
+      );
+      if (options.activate) {
+        const previous = await flows.activeVersion(saved.flowId);
+        await flows.activate(saved.flowId, saved.version, cliUser());
+        await auditCli(core, 'ivr.flow.activate', saved.flowId, { version: saved.version, previous });
+        process.stdout.write(
+          `${saved.flowId}: version ${saved.version} is live (was ${previous ?? 'none'})\n`,
+        );
+      }
+    }),
+  );
+
+flowsCommand
+  .command('activate')
+  .description('make a saved version live')
+  .argument('<id>', 'the flow id')
+  .argument('<version>', 'the version to make live')
+  .action((id: string, versionText: string) => {
+    const version = Number(versionText);
+    if (!Number.isSafeInteger(version) || version < 1)
+      fail(`the version must be a number (got "${versionText}")`, 2);
+    return withFlows(async (flows, core) => {
+      const previous = await flows.activeVersion(id);
+      await flows.activate(id, version, cliUser());
+      await auditCli(core, 'ivr.flow.activate', id, { version, previous });
+      process.stdout.write(`${id}: version ${version} is live (was ${previous ?? 'none'})\n`);
+    });
+  });
+
+flowsCommand
+  .command('rollback')
+  .description('go back to the version that was live before the current one')
+  .argument('<id>', 'the flow id')
+  .action((id: string) =>
+    withFlows(async (flows, core) => {
+      const previous = await flows.activeVersion(id);
+      const rolled = await flows.rollback(id, cliUser());
+      await auditCli(core, 'ivr.flow.rollback', id, { version: rolled.version, previous });
+      process.stdout.write(`${id}: rolled back to version ${rolled.version} (was ${previous})\n`);
+    }),
+  );
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`teller: ${(error as Error).message}\n`);
