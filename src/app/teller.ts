@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { acdRoutes } from '../acd/index';
 import { buildApi, storeHealth, Users } from '../api/index';
 import { bankingRoutes, StoreBank } from '../banking/index';
-import { CallManager, CallRecords } from '../calls/index';
+import { CallManager, CallRecords, TestLine } from '../calls/index';
 import type { TellerConfig } from '../config/index';
 import { createLogger, type DomainEvents, EventBus, type Logger, RealClock } from '../core/index';
 import { crmRoutes, StoreCrm, seedDemoBank } from '../crm/index';
@@ -118,6 +118,9 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     bus.publish(type, payload as DomainEvents[typeof type], { audience: 'supervisor' }),
   );
   const acd = await startAcd({ db: store.db, clock, logger, bus, interactions });
+  const testLine = new TestLine(path.join(promptsDir, 'en', 'welcome.wav'), (error, context) =>
+    logger.error({ err: error }, context),
+  );
   // Media first: the SIP port opens only when calls can be taken.
   const media = await MediaEngine.start({ portMin: config.rtpPortMin, portMax: config.rtpPortMax, logger });
   const sip = await startSip(config, { logger, clock, users, audit });
@@ -131,10 +134,9 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     clock,
     logger,
     recordingsDir: path.join(config.dataDir, 'recordings'),
-    welcomePrompt: path.join(promptsDir, 'en', 'welcome.wav'),
     holdMusic: path.join(promptsDir, 'music', 'hold.wav'),
     route: async (dialled) => {
-      if (dialled === serviceNumber) return { kind: 'test-app' };
+      if (dialled === serviceNumber) return { kind: 'app', app: testLine };
       const user = await users.findByExtension(dialled);
       return user?.extension ? { kind: 'extension', extension: user.extension } : { kind: 'none' };
     },

@@ -32,11 +32,16 @@ import {
   type SipServer,
   sipUri,
 } from '../sip/index';
+import { AppCall } from './app-call';
+import type { AppCallEnd, CallApplication, DtmfSource } from './application';
 import type { CallRecord, CallRecords, Disposition } from './records';
 import { contactFor, sendRequest, viaFor } from './signaling';
 
-/** What a dialled number reaches. */
-export type Route = { kind: 'test-app' } | { kind: 'extension'; extension: string } | { kind: 'none' };
+/** What a dialled number reaches: an application (the IVR, the line test), a person's extension, or nothing. */
+export type Route =
+  | { kind: 'app'; app: CallApplication }
+  | { kind: 'extension'; extension: string }
+  | { kind: 'none' };
 
 export interface CallsOptions {
   server: SipServer;
@@ -46,8 +51,7 @@ export interface CallsOptions {
   logger: Logger;
   /** Where recordings go (created if missing). */
   recordingsDir: string;
-  /** Prompt the test application plays on answer (a WAV file). */
-  welcomePrompt: string;
+  /** Played, looped, to a caller on hold or parked by an application (a WAV file). */
   holdMusic: string;
   /** Maps a dialled number to what it reaches. */
   route(dialled: string): Promise<Route>;
@@ -86,6 +90,8 @@ class Call {
   pending: Leg | undefined;
   mixId: MixId | undefined;
   recordingId: RecordingId | undefined;
+  /** The application's handle, for a call answered by an application. */
+  app: AppCall | undefined;
   ended = false;
 
   constructor(
@@ -146,7 +152,11 @@ export class CallManager implements SipCallCore {
     mkdirSync(o.recordingsDir, { recursive: true });
     o.media.on('dtmf', (event) => {
       const found = this.byEndpoint.get(event.endpointId);
-      if (found) this.onDigit(found.call, found.leg, event.digit);
+      if (found) this.onDigit(found.call, found.leg, event.digit, event.source);
+    });
+    o.media.on('playback-finished', (event) => {
+      const found = this.byEndpoint.get(event.endpointId);
+      if (found && found.leg === found.call.a) found.call.app?.playbackEnded(event.playbackId, event.reason);
     });
   }
 
@@ -203,10 +213,7 @@ export class CallManager implements SipCallCore {
       throw error;
     }
     await this.o.media.updateEndpoint(endpoint.id, settingsOf(answer.audio));
-    const callerName =
-      caller.kind === 'user'
-        ? caller.extension
-        : ((getFrom(request).uri as { user?: string }).user ?? 'trunk');
+    const callerName = callingNumber(request, caller);
     const leg = new Leg('uas', flow, request, endpoint, callerName, origin);
     leg.audio = answer.audio;
     leg.toTag = newTag();
@@ -214,7 +221,7 @@ export class CallManager implements SipCallCore {
       sipCallId: getCallId(request),
       caller: callerName,
       callee: dialled,
-      route: route.kind === 'test-app' ? 'app:test' : `extension:${route.extension}`,
+      route: route.kind === 'app' ? route.app.name : `extension:${route.extension}`,
     });
     const call = new Call(leg, record, route);
     this.calls.add(call);
@@ -226,16 +233,42 @@ export class CallManager implements SipCallCore {
       await this.endCall(call, 'cancelled', 'caller');
       return;
     }
-    if (route.kind === 'test-app') {
+    if (route.kind === 'app') {
       await this.answer(call, leg, transaction, answer.sdp);
       const recording = path.join(this.o.recordingsDir, `${record.id}.wav`);
       call.recordingId = await this.o.media.record(endpoint.id, { path: recording });
       await this.o.records.answered(record, recording);
       this.o.publish('call.answered', record);
-      await this.o.media.play(endpoint.id, { file: this.o.welcomePrompt });
+      // The caller may have hung up while the recording started.
+      if (!call.ended) this.startApp(call, route.app, caller.kind, dialled);
       return;
     }
     await this.dialExtension(call, transaction, route.extension, answer.sdp);
+  }
+
+  /** Gives the answered caller's leg to the application. */
+  private startApp(call: Call, app: CallApplication, callerKind: SipIdentity['kind'], dialled: string): void {
+    const handle = new AppCall({
+      id: call.record.id,
+      sipCallId: call.record.sipCallId,
+      caller: call.record.caller,
+      callerKind,
+      dialled,
+      media: this.o.media,
+      endpointId: call.a.endpoint.id,
+      recordingId: call.recordingId,
+      holdMusic: this.o.holdMusic,
+      hangUp: () => this.hangUp(call, call.a, 'answered', 'callee'),
+      linkInteraction: (interactionId) => this.o.records.linkInteraction(call.record, interactionId),
+      report: (error, context) => this.o.logger.error({ err: error }, context),
+    });
+    call.app = handle;
+    try {
+      handle.handlers = app.answered(handle);
+    } catch (error) {
+      this.o.logger.error({ err: error, app: app.name }, 'call application failed to start');
+      void this.hangUp(call, call.a, 'failed', 'system');
+    }
   }
 
   /** Sends the 2xx with our SDP, creates the dialog and waits for the ACK (retransmitting over UDP). */
@@ -662,15 +695,13 @@ export class CallManager implements SipCallCore {
     const type = request.headers.get('content-type') ?? '';
     if (!/dtmf/i.test(type)) return;
     const match = /Signal\s*=\s*([0-9*#A-D])/i.exec(request.body.toString('utf8'));
-    if (match) this.onDigit(call, leg, match[1]!.toUpperCase());
+    if (match) this.onDigit(call, leg, match[1]!.toUpperCase(), 'info');
   }
 
-  private onDigit(call: Call, leg: Leg, digit: string): void {
-    if (call.route.kind !== 'test-app' || leg !== call.a || call.ended) return;
-    // The test application plays each key back as its DTMF tone.
-    this.o.media
-      .play(leg.endpoint.id, { digits: digit, toneMs: 200 })
-      .catch((error: unknown) => this.o.logger.warn({ err: error }, 'tone playback failed'));
+  /** A key from the caller reaches the call's application; keys in a call between people are the phones' business. */
+  private onDigit(call: Call, leg: Leg, digit: string, source: DtmfSource): void {
+    if (leg !== call.a || call.ended) return;
+    call.app?.digit(digit, source);
   }
 
   // ---- ending calls ------------------------------------------------------------------------
@@ -724,5 +755,32 @@ export class CallManager implements SipCallCore {
     if (call.pending) this.byEndpoint.delete(call.pending.endpoint.id);
     await this.o.records.ended(call.record, disposition, endedBy);
     this.o.publish('call.ended', call.record);
+    call.app?.ended(appEnd(endedBy));
   }
+}
+
+function appEnd(endedBy: CallRecord['endedBy']): AppCallEnd {
+  if (endedBy === 'caller') return 'caller';
+  return endedBy === 'callee' ? 'application' : 'system';
+}
+
+/**
+ * The number a call comes from. A registered user calls as their extension. A trusted trunk
+ * asserts the caller's identity in P-Asserted-Identity (RFC 3325 §9.1), which a network of
+ * trust puts above the From header; without it, the From URI's user part.
+ */
+function callingNumber(request: SipRequest, caller: SipIdentity): string {
+  if (caller.kind === 'user') return caller.extension;
+  const asserted = request.headers.get('p-asserted-identity');
+  if (asserted) {
+    try {
+      // The header may list a sip: and a tel: identity (§9.1); the first one names the caller.
+      const first = parseNameAddr(asserted.split(',')[0]!.trim(), 'P-Asserted-Identity').uri;
+      const user = first.type === 'sip' ? first.user : first.type === 'tel' ? first.number : undefined;
+      if (user) return user;
+    } catch {
+      // An unparseable assertion is ignored: the From header still says who calls.
+    }
+  }
+  return (getFrom(request).uri as { user?: string }).user ?? 'trunk';
 }

@@ -16,6 +16,8 @@ export interface CallRecord {
   disposition: Disposition | null;
   endedBy: 'caller' | 'callee' | 'system' | null;
   recordingPath: string | null;
+  /** The interaction the call became, once an application handed it to a queue. */
+  interactionId: string | null;
 }
 
 /** Call detail records in the store: written at the start, the answer and the end of every call. */
@@ -40,6 +42,7 @@ export class CallRecords {
       disposition: null,
       endedBy: null,
       recordingPath: null,
+      interactionId: null,
     };
     await this.db
       .insertInto('call_records')
@@ -67,6 +70,16 @@ export class CallRecords {
     await this.db
       .updateTable('call_records')
       .set({ answered_at: record.answeredAt, recording_path: recordingPath })
+      .where('id', '=', record.id)
+      .execute();
+  }
+
+  /** The contact this call became (an interaction handed to a queue). */
+  async linkInteraction(record: CallRecord, interactionId: string): Promise<void> {
+    record.interactionId = interactionId;
+    await this.db
+      .updateTable('call_records')
+      .set({ interaction_id: interactionId })
       .where('id', '=', record.id)
       .execute();
   }
@@ -101,6 +114,7 @@ export class CallRecords {
       disposition: r.disposition as Disposition | null,
       endedBy: r.ended_by as CallRecord['endedBy'],
       recordingPath: r.recording_path,
+      interactionId: r.interaction_id,
     }));
   }
 
