@@ -200,10 +200,9 @@ describe('RFC 4475 framing cases over TCP (Content-Length frames a stream, §18.
   // Over a stream dblreq is three things: the REGISTER (Content-Length 0), then the INVITE that
   // UDP would have discarded (its Content-Length of 150 ends inside the last SDP line), then the
   // leftover "C\r\n\r\n", which is no message: a framing error that closes the connection.
-  // KNOWN DEFECT (src/sip/framer.ts, not ours to change): StreamFramer.push() throws on the
-  // framing error and loses the two complete messages it had cut from the same chunk, so neither
-  // is answered. it.fails pins that; when the framer is fixed this flips and should become it().
-  it.fails('dblreq: on a stream the octets after Content-Length are the next request, and both are answered', async () => {
+  // The framer hands over the two complete messages before the framing error (it once threw and
+  // lost them), and the connection stays open long enough for both to be answered.
+  it('dblreq: on a stream the octets after Content-Length are the next request, and both are answered', async () => {
     const peer = await over('dblreq');
     try {
       const first = await peer.final();

@@ -3,8 +3,10 @@
  * the chunking: one message over many reads, many messages in one read, or both. CRLFs between
  * messages are skipped (§7.5) and a double-CRLF keep-alive ping (RFC 5626 §3.5.1) is reported so
  * the transport can answer with a single CRLF. A framing error is fatal for the connection ("the
- * framing error is not recoverable", RFC 4475 §3.3.9): push() throws a SipError and the transport
- * closes the connection, after answering with the error's salvage if there is one.
+ * framing error is not recoverable", RFC 4475 §3.3.9): it comes out as an `error` frame after the
+ * complete messages that preceded it in the stream — those are still good and must be handled
+ * (RFC 4475 §3.1.2.9 dblreq: over a stream the octets past Content-Length are the next message) —
+ * and the transport closes the connection, after answering with the error's salvage if there is one.
  *
  * WebSocket (RFC 7118) needs no framer: each message is one SIP message, parsed as a datagram.
  */
@@ -13,7 +15,11 @@ import { parseContentLength } from './fields';
 import type { Headers } from './headers';
 import { DEFAULT_MAX_MESSAGE_BYTES, findHeaderEnd, readHeaderSection, salvageOf } from './parser';
 
-export type Frame = { readonly kind: 'message'; readonly data: Buffer } | { readonly kind: 'keepalive' };
+export type Frame =
+  | { readonly kind: 'message'; readonly data: Buffer }
+  | { readonly kind: 'keepalive' }
+  /** The stream cannot be framed past this point: always the last frame, and all a later push returns. */
+  | { readonly kind: 'error'; readonly error: SipError };
 
 export interface FramerOptions {
   /** Largest message (headers and body) accepted; a larger one fails with 513. Default 65535. */
@@ -42,9 +48,13 @@ export class StreamFramer {
     return this.end - this.start;
   }
 
-  /** Feeds bytes from the stream; returns the complete frames they finish, in order. */
+  /**
+   * Feeds bytes from the stream; returns the complete frames they finish, in order. A framing
+   * error ends the list as an `error` frame, after the messages cut before it (once it threw and
+   * lost them, answering none of a chunk's good requests).
+   */
   push(chunk: Uint8Array): Frame[] {
-    if (this.failed) throw this.failed;
+    if (this.failed) return [{ kind: 'error', error: this.failed }];
     this.append(chunk);
     const frames: Frame[] = [];
     try {
@@ -54,8 +64,9 @@ export class StreamFramer {
         frames.push(frame);
       }
     } catch (error) {
-      if (error instanceof SipError) this.failed = error;
-      throw error;
+      if (!(error instanceof SipError)) throw error;
+      this.failed = error;
+      frames.push({ kind: 'error', error });
     }
     return frames;
   }

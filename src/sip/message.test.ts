@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createRequest,
   createResponse,
+  type Frame,
   formatNameAddr,
   formatUri,
   formatVia,
@@ -309,6 +310,14 @@ describe('name-addr and Via', () => {
   });
 });
 
+/** The framing error a push ended with (the last frame); fails the test when there is none. */
+function errorOf(frames: Frame[]): SipError {
+  const last = frames.at(-1);
+  if (last?.kind !== 'error')
+    throw new Error(`expected a framing error, got ${JSON.stringify(frames.map((f) => f.kind))}`);
+  return last.error;
+}
+
 describe('StreamFramer', () => {
   const invite = fixture('invite.sip');
   const register = fixture('register.sip');
@@ -344,19 +353,31 @@ describe('StreamFramer', () => {
   it('fails the connection on a missing Content-Length, with a salvage to answer', () => {
     const framer = new StreamFramer();
     const bad = register.toString().replace('Content-Length: 0\r\n', '');
-    const error = sipErrorOf(() => framer.push(Buffer.from(bad)));
+    const error = errorOf(framer.push(Buffer.from(bad)));
     expect(error.reason).toBe('Missing Content-Length');
     expect(error.salvage?.method).toBe('REGISTER');
-    expect(sipErrorOf(() => framer.push(register)).reason).toBe('Missing Content-Length');
+    expect(errorOf(framer.push(register)).reason).toBe('Missing Content-Length');
+  });
+
+  it('hands over the complete messages that precede a framing error in the same chunk, then the error', () => {
+    const framer = new StreamFramer();
+    const bad = register.toString().replace('Content-Length: 0\r\n', '');
+    const frames = framer.push(Buffer.concat([invite, register, Buffer.from(bad)]));
+    expect(frames.map((f) => f.kind)).toEqual(['message', 'message', 'error']);
+    expect(frames[0]!.kind === 'message' && frames[0]!.data.equals(invite)).toBe(true);
+    expect(frames[1]!.kind === 'message' && frames[1]!.data.equals(register)).toBe(true);
+    expect(errorOf(frames).reason).toBe('Missing Content-Length');
+    // Nothing after the error is framed, however good.
+    expect(framer.push(register).map((f) => f.kind)).toEqual(['error']);
   });
 
   it('fails on a message larger than the limit, before it has all arrived', () => {
     const framer = new StreamFramer({ maxMessageBytes: 1000 });
     const head = register.toString().replace('Content-Length: 0', 'Content-Length: 5000');
-    expect(sipErrorOf(() => framer.push(Buffer.from(head))).status).toBe(513);
+    expect(errorOf(framer.push(Buffer.from(head))).status).toBe(513);
     const endless = new StreamFramer({ maxMessageBytes: 1000 });
     expect(
-      sipErrorOf(() => endless.push(Buffer.from(`OPTIONS sip:a@b SIP/2.0\r\nX: ${'y'.repeat(2000)}`))).status,
+      errorOf(endless.push(Buffer.from(`OPTIONS sip:a@b SIP/2.0\r\nX: ${'y'.repeat(2000)}`))).status,
     ).toBe(513);
   });
 });

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { isSipError, SipError } from './errors';
+import { SipError } from './errors';
 import { StreamFramer } from './framer';
 import type { SipMessage } from './message';
 import { serializeMessage } from './message';
@@ -66,7 +66,9 @@ export interface TcpOptions {
   maxConnections?: number;
 }
 
-/** After answering a framing error, how long the peer has to read it before the socket is destroyed. */
+/** After a framing error, how long the requests framed before it have to be answered before the connection is ended. */
+const ANSWER_GRACE_MS = 250;
+/** After ending a connection that failed, how long the peer has to read what was sent before the socket is destroyed. */
 const CLOSE_GRACE_MS = 1000;
 
 /**
@@ -146,36 +148,37 @@ export class TcpTransport implements SipListener {
     let spoken = false;
     startMessageTimer();
     let failed = false;
+    /**
+     * The stream cannot be resynchronised (RFC 4475 §3.3.9): answer what can be answered and
+     * close. A response needs the request's Via to be matched at all (§8.2.6.2), so without one
+     * (or for a response, or an ACK) nothing is sent. The connection stays writable for a moment
+     * first: requests framed before the error are being answered.
+     */
+    const fail = (error: SipError) => {
+      failed = true;
+      stopMessageTimer();
+      const salvage = error.salvage;
+      if (salvage && !salvage.isResponse && salvage.method !== 'ACK' && salvage.headers.has('via')) {
+        socket.write(serializeMessage(responseFromSalvage(salvage, error.status, error.reason)));
+      }
+      setTimeout(() => {
+        flow.closed = true;
+        socket.end();
+        // A peer that never closes its side must not keep the socket: give it time to read.
+        setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+      }, ANSWER_GRACE_MS).unref();
+    };
     socket.on('data', (chunk) => {
       if (failed) return;
-      let frames: ReturnType<StreamFramer['push']>;
-      try {
-        frames = framer.push(chunk);
-      } catch (error) {
-        // The stream cannot be resynchronised (RFC 4475 §3.3.9): answer what can be answered and
-        // close. A response needs the request's Via to be matched at all (§8.2.6.2), so without
-        // one (or for a response, or an ACK) the connection is only closed.
-        failed = true;
-        flow.closed = true;
-        stopMessageTimer();
-        const salvage = isSipError(error) ? error.salvage : undefined;
-        if (
-          isSipError(error) &&
-          salvage &&
-          !salvage.isResponse &&
-          salvage.method !== 'ACK' &&
-          salvage.headers.has('via')
-        ) {
-          socket.end(serializeMessage(responseFromSalvage(salvage, error.status, error.reason)));
-          // A peer that never closes its side must not keep the socket: give it time to read.
-          setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
-        } else socket.destroy();
-        return;
-      }
+      const frames = framer.push(chunk);
       for (const frame of frames) {
         // RFC 5626 §3.5.1: a double-CRLF ping is answered with a single CRLF pong.
         if (frame.kind === 'keepalive') socket.write('\r\n');
-        else this.onData(frame.data, flow);
+        else if (frame.kind === 'message') this.onData(frame.data, flow);
+        else {
+          fail(frame.error);
+          return;
+        }
       }
       // The message deadline runs from the first byte of a message that is not complete yet,
       // and starts again with each message completed. Up to three bytes may be the start of a
