@@ -14,6 +14,9 @@ import { SipServer } from '../sip/index';
 import { AuditTrail, EventLog, getMeta, openStore, type Store, setMeta } from '../store/index';
 import { type AcdSetup, seedAcdConfig, startAcd } from './acd';
 import { seedDemoUsers } from './demo';
+import type { LiveFlows } from './ivr-flows';
+import type { IvrLine } from './ivr-line';
+import { promptsDir, startPhoneBanking } from './phone-banking';
 
 export interface Teller {
   config: TellerConfig;
@@ -30,6 +33,9 @@ export interface Teller {
   sip: SipServer;
   media: MediaEngine;
   calls: CallManager;
+  /** The phone-banking line on the service number, and the flows it runs. */
+  ivr: IvrLine;
+  flows: LiveFlows;
   api: FastifyInstance;
   /** The base URL the HTTP server listens on (with the real port when 0 was asked for). */
   httpUrl: string;
@@ -46,7 +52,10 @@ export interface StartOptions {
 
 /** The demo service number (DESIGN.md): the phone-banking line. */
 export const serviceNumber = '8888';
-const promptsDir = path.resolve(import.meta.dirname, '..', '..', 'prompts');
+/** The line-test number: a prompt, then every key played back as its tone (ADR 008). */
+export const testLineNumber = '8889';
+/** Wrong telephone PINs in a row before the bank locks the PIN (the IVR tells the caller how many are left). */
+const maxPinFailures = 3;
 
 export interface TellerCore {
   logger: Logger;
@@ -106,6 +115,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     audit,
     reportError: (error, context) => logger.error({ err: error }, `bank: ${context}`),
     publish: (type, payload, meta) => bus.publish(type, payload as DomainEvents[typeof type], meta),
+    maxPinFailures,
   });
   const crm = new StoreCrm({
     store,
@@ -118,6 +128,16 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     bus.publish(type, payload as DomainEvents[typeof type], { audience: 'supervisor' }),
   );
   const acd = await startAcd({ db: store.db, clock, logger, bus, interactions });
+  const phoneBanking = await startPhoneBanking({
+    clock,
+    logger,
+    bus,
+    bank,
+    maxPinFailures,
+    crm,
+    acd: acd.engine,
+    interactions,
+  });
   const testLine = new TestLine(path.join(promptsDir, 'en', 'welcome.wav'), (error, context) =>
     logger.error({ err: error }, context),
   );
@@ -136,7 +156,8 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     recordingsDir: path.join(config.dataDir, 'recordings'),
     holdMusic: path.join(promptsDir, 'music', 'hold.wav'),
     route: async (dialled) => {
-      if (dialled === serviceNumber) return { kind: 'app', app: testLine };
+      if (dialled === serviceNumber) return { kind: 'app', app: phoneBanking.line };
+      if (dialled === testLineNumber) return { kind: 'app', app: testLine };
       const user = await users.findByExtension(dialled);
       return user?.extension ? { kind: 'extension', extension: user.extension } : { kind: 'none' };
     },
@@ -202,6 +223,8 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     sip,
     media,
     calls,
+    ivr: phoneBanking.line,
+    flows: phoneBanking.flows,
     api,
     httpUrl: `http://${host}:${port}`,
     seeded,
