@@ -19,6 +19,7 @@ import { type HealthCheck, healthRoutes, metricsRoutes } from './health';
 import { problem, problemHandler, sendProblem } from './problem';
 import type { Users } from './users';
 import { usersRoutes } from './users-routes';
+import { webApp } from './web';
 
 export interface ApiDeps {
   logger: Logger;
@@ -111,6 +112,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     { prefix: '/api/v1' },
   );
   for (const plugin of deps.rootPlugins ?? []) await app.register(plugin);
+  await app.register(webApp);
   if (!app.hasRoute({ method: 'GET', url: '/' })) {
     app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) =>
       reply.redirect('/api/docs'),
