@@ -1,0 +1,232 @@
+import { Badge, Col, Row, Typography } from 'antd';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api } from '../api/client';
+import type { CustomerProfile, QueueView, User } from '../api/types';
+import { useSession } from '../app/session';
+import { ProblemAlert } from '../common/ProblemAlert';
+import { useI18n } from '../i18n/i18n';
+import { useSoftphone } from '../softphone/useSoftphone';
+import { CallControls } from './CallControls';
+import { ContactContext } from './ContactContext';
+import { CustomerPanel } from './CustomerPanel';
+import { MyStats } from './MyStats';
+import { OfferPanel } from './OfferPanel';
+import { StateControl } from './StateControl';
+import { interactionOf, useAgentDesk } from './useAgentDesk';
+import { bankLevelOf, type ContactVerification, levelAtLeast } from './verification';
+import { WrapUpPanel } from './WrapUpPanel';
+
+interface PerContact {
+  interactionId: string | null;
+  chosenCustomer: string | null | undefined;
+  verification: ContactVerification;
+  poppedProfile: CustomerProfile | null;
+}
+
+function freshContact(interactionId: string | null): PerContact {
+  return {
+    interactionId,
+    chosenCustomer: undefined,
+    verification: { level: 'none', verificationId: null },
+    poppedProfile: null,
+  };
+}
+
+/**
+ * The agent's one screen: state, the offer ringing, the phone, the customer (360° view, banking
+ * on their behalf, notes, cases), how they got here, wrap-up and the day's figures.
+ */
+export function AgentDesktop({ user }: { user: User }) {
+  const { t, tOr } = useI18n();
+  const session = useSession();
+  const desk = useAgentDesk(user.id);
+  const [password, setPassword] = useState(session.sipPassword);
+  const { phone, snapshot } = useSoftphone(user.extension, password);
+  const [queues, setQueues] = useState<QueueView[]>([]);
+  const [accepting, setAccepting] = useState(false);
+  const measured = useRef<string | null>(null);
+
+  useEffect(() => {
+    api
+      .queues()
+      .then((r) => setQueues(r.queues))
+      .catch((e: unknown) => desk.setError(e));
+  }, [desk.setError]);
+
+  const state = desk.stats?.state;
+  const interactionId = interactionOf(state) ?? desk.offer?.interactionId ?? null;
+  const contact = desk.contact && desk.contact.interactionId === interactionId ? desk.contact : null;
+  const data = contact?.interaction?.data;
+  const popped = contact?.interaction?.customerId ?? data?.customerId ?? null;
+
+  // What the agent did in this contact; a new contact starts afresh (reset while rendering, the
+  // React way to reset state when a value changes).
+  const [perContact, setPerContact] = useState<PerContact>(() => freshContact(interactionId));
+  if (perContact.interactionId !== interactionId) setPerContact(freshContact(interactionId));
+  const { verification, poppedProfile } = perContact;
+  const update = (change: Partial<PerContact>) => setPerContact((c) => ({ ...c, ...change }));
+  // undefined: follow the contact; null: the agent cleared it to search; a string: the agent's pick.
+  const customerId = perContact.chosenCustomer === undefined ? popped : perContact.chosenCustomer;
+  const queueName = (id: string | null | undefined) => {
+    const queue = queues.find((q) => q.config.id === id);
+    return queue ? (queue.config.name ?? queue.config.id) : (id ?? '—');
+  };
+
+  // The IVR may verify the caller later (sent to the PIN subflow): take a higher level when it comes.
+  const ivrLevel = bankLevelOf(data?.verification);
+  const ivrVerificationId = data?.verificationId ?? null;
+  useEffect(() => {
+    setPerContact((c) =>
+      levelAtLeast(c.verification.level, ivrLevel) && c.verification.level !== 'none'
+        ? c
+        : {
+            ...c,
+            verification: {
+              level: ivrLevel,
+              verificationId: ivrVerificationId ?? c.verification.verificationId,
+            },
+          },
+    );
+  }, [ivrLevel, ivrVerificationId]);
+
+  const offer =
+    state?.kind === 'reserved'
+      ? (desk.offer ?? {
+          interactionId: state.interactionId,
+          queueId: contact?.interaction?.queueId ?? contact?.queueId ?? '',
+          waitedMs: 0,
+          offerDeadline: state.offerDeadline,
+          receivedAt: performance.now(),
+        })
+      : null;
+
+  const onRendered = useCallback(
+    (profile: CustomerProfile) => {
+      if (profile.id !== popped) return;
+      setPerContact((c) => (c.poppedProfile?.id === profile.id ? c : { ...c, poppedProfile: profile }));
+      if (!desk.offer || measured.current === desk.offer.interactionId) return;
+      measured.current = desk.offer.interactionId;
+      performance.mark('teller:pop-rendered');
+      performance.measure('teller:screen-pop', 'teller:offer-received', 'teller:pop-rendered');
+    },
+    [desk.offer, popped],
+  );
+
+  const accept = async () => {
+    if (!offer) return;
+    setAccepting(true);
+    const ok = await desk.act(() => api.accept(offer.interactionId));
+    if (ok && snapshot.calls.some((c) => c.state === 'ringing')) {
+      await phone?.answer().catch((e: unknown) => desk.setError(e));
+    }
+    desk.clearOffer();
+    setAccepting(false);
+  };
+
+  const decline = async () => {
+    if (!offer) return;
+    await phone?.decline().catch((e: unknown) => desk.setError(e));
+    await desk.act(() => api.decline(offer.interactionId));
+    desk.clearOffer();
+  };
+
+  const endContact = async () => {
+    if (state?.kind !== 'busy' || !interactionId) return;
+    await desk.act(() => api.release(interactionId));
+  };
+
+  const customerLabel =
+    poppedProfile && poppedProfile.id === popped
+      ? `${poppedProfile.nameZh} ${poppedProfile.nameLatin} · ${tOr(`tier.${poppedProfile.tier}`, poppedProfile.tier)}`
+      : (data?.callerNumber ?? null);
+
+  return (
+    <div className="agent-desktop">
+      <section className="desk-bar" aria-label={t('agent.bar')}>
+        <StateControl
+          stats={desk.stats}
+          stateSince={desk.stateSince}
+          clockOffset={desk.clockOffset}
+          act={desk.act}
+        />
+        <span className="stream-status">
+          <Badge status={desk.streamStatus === 'open' ? 'success' : 'warning'} />
+          <Typography.Text type="secondary">{t(`stream.${desk.streamStatus}`)}</Typography.Text>
+        </span>
+      </section>
+      {desk.error !== null && (
+        <ProblemAlert
+          error={desk.error}
+          title={t('agent.actionFailed')}
+          onClose={() => desk.setError(null)}
+        />
+      )}
+      <Row gutter={[16, 16]}>
+        <Col xs={24} xl={9} className="desk-left">
+          {offer && (
+            <OfferPanel
+              offer={offer}
+              queueName={queueName(offer.queueId || contact?.interaction?.queueId)}
+              customerLabel={customerLabel}
+              clockOffset={desk.clockOffset}
+              busy={accepting}
+              onAccept={() => void accept()}
+              onDecline={() => void decline()}
+            />
+          )}
+          <CallControls
+            phone={phone}
+            snapshot={snapshot}
+            interactionId={state?.kind === 'busy' ? interactionId : null}
+            queues={queues}
+            extension={user.extension}
+            onConnectPhone={(secret) => {
+              session.rememberSipPassword(secret);
+              setPassword(secret);
+            }}
+            onEndContact={endContact}
+          />
+          {contact && (
+            <ContactContext
+              contact={contact}
+              queueName={
+                contact.interaction?.queueId
+                  ? queueName(contact.interaction.queueId)
+                  : offer
+                    ? queueName(offer.queueId)
+                    : null
+              }
+              verificationLevel={verification.level}
+            />
+          )}
+          {state?.kind === 'wrap-up' && (
+            <WrapUpPanel
+              key={state.interactionId}
+              interactionId={state.interactionId}
+              deadline={state.deadline}
+              clockOffset={desk.clockOffset}
+              customerId={customerId}
+              channel={contact?.interaction?.channel ?? 'voice'}
+              onDone={() => {
+                desk.clearContact();
+                void desk.refresh();
+              }}
+            />
+          )}
+          <MyStats stats={desk.stats} />
+        </Col>
+        <Col xs={24} xl={15}>
+          <CustomerPanel
+            customerId={customerId}
+            interactionId={interactionId}
+            verification={verification}
+            callerNumber={data?.callerNumber ?? null}
+            onSelect={(chosenCustomer) => update({ chosenCustomer })}
+            onVerified={(v) => update({ verification: v })}
+            onRendered={onRendered}
+          />
+        </Col>
+      </Row>
+    </div>
+  );
+}

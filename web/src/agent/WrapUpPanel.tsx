@@ -1,0 +1,118 @@
+import { Button, Card, Form, Input, Progress, Select, Space, Typography } from 'antd';
+import { useState } from 'react';
+import { api } from '../api/client';
+import { formatDuration } from '../common/format';
+import { ProblemAlert } from '../common/ProblemAlert';
+import { useNow } from '../common/useNow';
+import { useI18n } from '../i18n/i18n';
+import { wrapUpCodes } from './reasons';
+
+interface Fields {
+  code: string;
+  summary?: string;
+}
+
+export interface WrapUpPanelProps {
+  interactionId: string;
+  deadline: number;
+  clockOffset: number;
+  customerId: string | null;
+  channel: string;
+  onDone(): void;
+}
+
+/**
+ * After-contact work: the wrap-up code and a summary go on the customer's timeline (the code as
+ * its outcome), then the ACD is told the work is done. The timer shows what is left before the
+ * ACD ends the wrap-up by itself; the agent may ask for 30 seconds more.
+ */
+export function WrapUpPanel({
+  interactionId,
+  deadline,
+  clockOffset,
+  customerId,
+  channel,
+  onDone,
+}: WrapUpPanelProps) {
+  const { t, tOr } = useI18n();
+  const now = useNow(500, clockOffset);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const left = Math.max(0, deadline - now);
+  const [total] = useState(() => Math.max(1, deadline - now));
+
+  const finish = async (fields: Fields) => {
+    setBusy(true);
+    setError(null);
+    try {
+      if (customerId) {
+        await api.logContact(customerId, {
+          channel:
+            channel === 'voice' ||
+            channel === 'chat' ||
+            channel === 'email' ||
+            channel === 'sms' ||
+            channel === 'video'
+              ? channel
+              : 'voice',
+          direction: 'inbound',
+          summary: fields.summary?.trim() || tOr(`wrapup.${fields.code}`, fields.code),
+          outcome: fields.code,
+          interactionId,
+        });
+      }
+      await api.endWrapUp(interactionId);
+      onDone();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const extend = async () => {
+    setError(null);
+    try {
+      await api.extendWrapUp(interactionId, 30_000);
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  return (
+    <Card size="small" title={t('wrapup.title')} className="wrap-up">
+      <div className="wrap-up-timer" role="timer" aria-live="off" aria-label={t('wrapup.timer')}>
+        <Typography.Text strong className={left < 10_000 ? 'urgent' : ''}>
+          {t('wrapup.left', { duration: formatDuration(left) })}
+        </Typography.Text>
+        <Progress
+          percent={Math.round((left / total) * 100)}
+          showInfo={false}
+          status={left < 10_000 ? 'exception' : 'active'}
+        />
+      </div>
+      <Form<Fields> layout="vertical" onFinish={finish}>
+        <Form.Item
+          name="code"
+          label={t('wrapup.code')}
+          rules={[{ required: true, message: t('wrapup.codeRequired') }]}
+        >
+          <Select options={wrapUpCodes.map((code) => ({ value: code, label: t(`wrapup.${code}`) }))} />
+        </Form.Item>
+        <Form.Item name="summary" label={t('wrapup.summary')}>
+          <Input.TextArea rows={2} maxLength={500} />
+        </Form.Item>
+        {!customerId && (
+          <Typography.Paragraph type="secondary">{t('wrapup.noCustomer')}</Typography.Paragraph>
+        )}
+        <Space>
+          <Button type="primary" htmlType="submit" loading={busy}>
+            {t('wrapup.finish')}
+          </Button>
+          <Button onClick={() => void extend()}>{t('wrapup.extend')}</Button>
+        </Space>
+      </Form>
+      {error !== null && <ProblemAlert error={error} title={t('wrapup.failed')} />}
+    </Card>
+  );
+}
