@@ -4,10 +4,16 @@ import type { CoreBanking } from '../banking/index';
 import type { Clock, DomainEvents, EventBus, Logger } from '../core/index';
 import type { Crm } from '../crm/index';
 import type { Interactions } from '../interactions/index';
-import { HolidayCalendar, type IvrEventMap, type IvrEventSink, type IvrEventType } from '../ivr/index';
+import {
+  HolidayCalendar,
+  type IvrEventMap,
+  type IvrEventSink,
+  type IvrEventType,
+  type LiveFlows,
+} from '../ivr/index';
 import { demoBankHolidays } from './holidays';
 import { BankIvrBanking } from './ivr-banking';
-import { type LiveFlows, openFlows } from './ivr-flows';
+import { openFlows } from './ivr-flows';
 import { IvrLine } from './ivr-line';
 import { AcdIvrQueue, CrmIvrCustomers, FetchIvrHttp, ivrActor, LoggingIvrSms } from './ivr-ports';
 

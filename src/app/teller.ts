@@ -9,12 +9,12 @@ import type { TellerConfig } from '../config/index';
 import { createLogger, type DomainEvents, EventBus, type Logger, RealClock } from '../core/index';
 import { crmRoutes, StoreCrm, seedDemoBank } from '../crm/index';
 import { Interactions } from '../interactions/index';
+import type { LiveFlows } from '../ivr/index';
 import { MediaEngine } from '../media/index';
 import { SipServer } from '../sip/index';
 import { AuditTrail, EventLog, getMeta, openStore, type Store, setMeta } from '../store/index';
 import { type AcdSetup, seedAcdConfig, startAcd } from './acd';
 import { seedDemoUsers } from './demo';
-import type { LiveFlows } from './ivr-flows';
 import type { IvrLine } from './ivr-line';
 import { promptsDir, startPhoneBanking } from './phone-banking';
 
