@@ -1,0 +1,246 @@
+/**
+ * The web app in Debian's Chromium (playwright-core) against a whole Teller on a random port:
+ * the server serves the built SPA at `/` (src/api/web.ts), and the browser signs in as an agent,
+ * a supervisor and an administrator. What the browser shows is checked against what the server
+ * holds (the ACD's agent state, the SIP registrar's bindings, the CRM timeline), so the UI cannot
+ * pass by showing what it merely assumed. web/ is built first when web/dist is missing or older
+ * than its sources.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestTeller, type TestTeller } from './support/teller';
+
+const webDir = path.resolve(import.meta.dirname, '..', 'web');
+const distIndex = path.join(webDir, 'dist', 'index.html');
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+async function buildWebIfStale(): Promise<void> {
+  const sources = Math.max(
+    newestSource(path.join(webDir, 'src')),
+    newestSource(path.join(webDir, 'public')),
+    statSync(path.join(webDir, 'index.html')).mtimeMs,
+    statSync(path.join(webDir, 'vite.config.ts')).mtimeMs,
+  );
+  if (existsSync(distIndex) && statSync(distIndex).mtimeMs >= sources) return;
+  await build({ configFile: path.join(webDir, 'vite.config.ts'), logLevel: 'warn' });
+}
+
+const slow = { timeout: 30_000 };
+
+interface AgentStats {
+  agentId: string;
+  state: { kind: string; reason?: string };
+}
+
+describe('web app', () => {
+  let teller: TestTeller;
+  let browser: Browser;
+  let supervisorToken: string;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    await buildWebIfStale();
+    teller = await startTestTeller();
+    supervisorToken = await teller.login('super01');
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        '--autoplay-policy=no-user-gesture-required',
+      ],
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await teller?.close();
+  }, 60_000);
+
+  async function open(lang: 'en' | 'zh-CN' = 'en'): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'en-US' });
+    contexts.push(context);
+    await context.addInitScript((l) => {
+      if (!localStorage.getItem('teller.lang')) localStorage.setItem('teller.lang', l);
+    }, lang);
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    await page.goto(`${teller.httpUrl}/`);
+    return page;
+  }
+
+  async function signIn(page: Page, username: string): Promise<void> {
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill('teller-demo');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  async function userId(username: string): Promise<string> {
+    const admin = await teller.login('admin');
+    const response = await teller.call('GET', '/api/v1/users', { token: admin });
+    const { users } = (await response.json()) as { users: { id: string; username: string }[] };
+    const user = users.find((u) => u.username === username);
+    if (!user) throw new Error(`no user ${username}`);
+    return user.id;
+  }
+
+  async function serverState(agentId: string): Promise<AgentStats['state']> {
+    const response = await teller.call('GET', '/api/v1/acd/agents', { token: supervisorToken });
+    const { agents } = (await response.json()) as { agents: AgentStats[] };
+    const agent = agents.find((a) => a.agentId === agentId);
+    if (!agent) throw new Error(`agent ${agentId} not in the ACD`);
+    return agent.state;
+  }
+
+  async function chooseState(page: Page, title: string): Promise<void> {
+    await page.getByLabel('Agent state').click();
+    await page.locator(`.ant-select-item-option[title="${title}"]`).click();
+  }
+
+  it('serves the SPA at / and page paths, never under /api', async () => {
+    const root = await fetch(`${teller.httpUrl}/agent`, { headers: { accept: 'text/html' } });
+    expect(root.status).toBe(200);
+    expect(await root.text()).toContain('<div id="root">');
+    const api = await fetch(`${teller.httpUrl}/api/v1/no-such-route`, { headers: { accept: 'text/html' } });
+    expect(api.status).toBe(404);
+    expect(api.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('agent01 signs in, the softphone registers as 1001 and the agent goes ready', async () => {
+    const page = await open();
+    await signIn(page, 'agent01');
+    await expect
+      .poll(() => page.getByTestId('phone-status').getAttribute('data-status'), slow)
+      .toBe('registered');
+    expect(teller.sip.location.registered()).toContain('sip:1001@teller');
+
+    await chooseState(page, 'Ready');
+    await page.locator('.desk-bar [data-state="ready"]').waitFor();
+    const id = await userId('agent01');
+    expect((await serverState(id)).kind).toBe('ready');
+  }, 120_000);
+
+  it('super01 sees the wallboard with the queues and agent01 ready', async () => {
+    const page = await open();
+    await signIn(page, 'super01');
+    const board = page.locator('.queue-board');
+    await board.getByText('General banking').waitFor();
+    await board.getByText('Cards and fraud').waitFor();
+    // Names come from the user events the console replays; the state from the ACD.
+    const row = page.locator('.agent-board tr', { has: page.locator('[data-agent="agent01"]') });
+    await row.locator('[data-state="ready"]').waitFor();
+    await expect.poll(() => row.innerText(), slow).toContain('Wang Fang');
+  }, 120_000);
+
+  it('an offer rings on the desktop; accept, end the contact, wrap up with a code on the customer’s timeline', async () => {
+    const page = await open();
+    await signIn(page, 'agent02');
+    await chooseState(page, 'Ready');
+    await page.locator('.desk-bar [data-state="ready"]').waitFor();
+
+    const search = await teller.call('GET', '/api/v1/customers?phone=13800000001', {
+      token: supervisorToken,
+    });
+    const customer = ((await search.json()) as { customers: { id: string }[] }).customers[0]!;
+    const interactionId = `web-test-${Date.now()}`;
+    const enqueued = await teller.call('POST', '/api/v1/acd/interactions', {
+      token: supervisorToken,
+      body: { interactionId, queueId: 'general', customerId: customer.id, tier: 'affluent' },
+    });
+    expect(enqueued.status).toBe(200);
+    expect(((await enqueued.json()) as { outcome: string }).outcome).toBe('offered');
+
+    const offer = page.locator('.offer-card');
+    await offer.waitFor();
+    await expect.poll(() => offer.innerText(), slow).toContain('General banking');
+    await offer.getByRole('button', { name: 'Accept' }).click();
+    await page.locator('.desk-bar [data-state="busy"]').waitFor();
+    expect((await serverState(await userId('agent02'))).kind).toBe('busy');
+
+    // The server does not give agents the interaction record yet: the agent finds the customer.
+    await page.getByLabel('Search for').fill('13800000001');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('button', { name: 'Open' }).first().click();
+    await expect.poll(() => page.getByTestId('customer-name').innerText(), slow).toContain('Zhang Wei');
+    await expect.poll(() => page.getByTestId('customer-tier').innerText(), slow).toContain('Affluent');
+
+    // Banking on the customer's behalf is closed below PIN verification, and says why.
+    await page.getByRole('tab', { name: 'Banking' }).click();
+    await expect
+      .poll(() => page.locator('.verification-needed').innerText(), slow)
+      .toContain('verified by telephone PIN');
+    await page.getByLabel('Calling number').fill('13800000001');
+    await page.getByRole('button', { name: 'Verify by calling number' }).click();
+    await expect
+      .poll(() => page.locator('.verification-needed').innerText(), slow)
+      .toContain('Calling number');
+
+    await page.getByRole('button', { name: 'End contact' }).click();
+    await page.locator('.desk-bar [data-state="wrap-up"]').waitFor();
+    await expect.poll(() => page.getByRole('timer').innerText(), slow).toContain('left');
+    await page.getByLabel('Wrap-up code').click();
+    await page.locator('.ant-select-item-option[title="Resolved"]').click();
+    await page.getByLabel('Summary').fill('Checked the balance with the customer');
+    await page.getByRole('button', { name: 'Finish wrap-up' }).click();
+    await page.locator('.desk-bar [data-state="ready"]').waitFor();
+
+    const timeline = await teller.call('GET', `/api/v1/customers/${customer.id}/timeline?limit=5`, {
+      token: supervisorToken,
+    });
+    const { items } = (await timeline.json()) as {
+      items: { interactionId: string | null; outcome: string }[];
+    };
+    expect(items.find((i) => i.interactionId === interactionId)?.outcome).toBe('resolved');
+    await expect.poll(() => page.locator('.my-stats').innerText(), slow).toContain('Handled');
+  }, 180_000);
+
+  it('admin sees the users', async () => {
+    const page = await open();
+    await signIn(page, 'admin');
+    const table = page.locator('.users-table');
+    await table.getByText('agent01', { exact: true }).waitFor();
+    await table.getByText('super01', { exact: true }).waitFor();
+  }, 120_000);
+
+  it('switching to Chinese shows Chinese labels, and the choice survives a reload', async () => {
+    const page = await open();
+    await signIn(page, 'agent03');
+    await page.getByText('中文', { exact: true }).click();
+    await page.getByRole('menuitem', { name: '坐席工作台' }).waitFor();
+    await page.getByLabel('坐席状态').waitFor();
+    await page.getByText('我的今日').waitFor();
+    await page.reload();
+    await page.getByLabel('坐席状态').waitFor();
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+  }, 120_000);
+
+  it('the keyboard reaches the state control and sets not-ready with a reason', async () => {
+    const page = await open();
+    await signIn(page, 'agent04');
+    await page.getByLabel('Agent state').waitFor();
+    let reached = false;
+    for (let presses = 0; presses < 40 && !reached; presses++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.id === 'agent-state');
+    }
+    expect(reached).toBe(true);
+    // Typing filters the choices; Enter takes the first.
+    await page.keyboard.type('break');
+    await page.keyboard.press('Enter');
+    await page.locator('.desk-bar [data-state="not-ready"]').waitFor();
+    expect(await serverState(await userId('agent04'))).toEqual({ kind: 'not-ready', reason: 'break' });
+  }, 120_000);
+});
