@@ -6,6 +6,7 @@ import { asId, type EventId, VirtualClock } from '../src/core/index';
 import {
   FlowRepository,
   LiveFlows,
+  openStoreFlows,
   promptText,
   readContainment,
   StoreFlowStorage,
@@ -148,7 +149,7 @@ describe.each(dialects)('IVR flows in the store (%s)', (dialect) => {
     });
   });
 
-  it('two saves that race get two versions; two rollbacks that race land on the same version', async () => {
+  it('saves that race get a version each; two rollbacks that race land on the same version', async () => {
     const { repo } = await setup();
     const saved = await Promise.all([
       repo.save(document('line', 'A'), 'a'),
@@ -219,6 +220,49 @@ describe.each(dialects)('IVR flows in the store (%s)', (dialect) => {
     expect(live.get('phone-banking')?.name).toBe('Phone banking, v2');
     expect(live.get('authenticate')?.version).toBe(1);
     expect(live.get('nope')).toBeUndefined();
+  });
+
+  it('opens the flows of a running Teller: seeded once, live flows follow activations made through it', async () => {
+    const { store, clock } = await setup();
+    const events: string[] = [];
+    const errors: unknown[] = [];
+    const options = {
+      store,
+      clock,
+      dir: flowsDir,
+      publish: async (type: string, payload: unknown) => {
+        events.push(
+          `${type}:${(payload as { flowId: string; version: number }).flowId}:${(payload as { version: number }).version}`,
+        );
+      },
+      reportError: (error: unknown) => errors.push(error),
+    };
+    const first = await openStoreFlows(options);
+    expect(first.seeded).toEqual(['authenticate', 'phone-banking']);
+    expect(first.live.get('phone-banking')?.version).toBe(1);
+    const file = JSON.parse(readFileSync(path.join(flowsDir, 'phone-banking.json'), 'utf8')) as {
+      name: string;
+    };
+    const v2 = await first.repository.save({ ...file, name: 'v2' }, 'admin');
+    expect(first.live.get('phone-banking')?.version).toBe(1);
+    await first.repository.activate('phone-banking', v2.version, 'admin');
+    expect(first.live.get('phone-banking')?.name).toBe('v2');
+    await first.repository.rollback('phone-banking', 'admin');
+    expect(first.live.get('phone-banking')?.version).toBe(1);
+    expect(events.slice(-3)).toEqual([
+      'ivr.flow.saved:phone-banking:2',
+      'ivr.flow.activated:phone-banking:2',
+      'ivr.flow.activated:phone-banking:1',
+    ]);
+
+    // A second process (the CLI) changes what is live; the first sees it on its next refresh.
+    const second = await openStoreFlows(options);
+    expect(second.seeded).toEqual([]);
+    await second.repository.activate('phone-banking', 2, 'cli');
+    expect(first.live.get('phone-banking')?.version).toBe(1);
+    await first.live.refresh();
+    expect(first.live.get('phone-banking')?.version).toBe(2);
+    expect(errors).toEqual([]);
   });
 
   it('does not seed from a folder with a broken flow, and says which file', async () => {

@@ -19,19 +19,17 @@ import {
   type TellerCore,
 } from '../app/index';
 import { ConfigError, loadConfig, type TellerConfig } from '../config/index';
-import { createLogger, type DomainEvents, isTellerError } from '../core/index';
+import { createLogger, isTellerError } from '../core/index';
 import { seedDemoBank } from '../crm/index';
 import {
   type ContainmentRow,
   type Flow,
-  FlowRepository,
+  type FlowRepository,
   type IvrPorts,
   isLang,
   ivrError,
-  promptText,
+  openStoreFlows,
   readContainment,
-  StoreFlowStorage,
-  seedFlows,
   simulateIvr,
 } from '../ivr/index';
 import { setMeta } from '../store/index';
@@ -213,14 +211,15 @@ async function withFlows(work: (flows: FlowRepository, core: TellerCore) => Prom
   const config = configOrExit();
   const core = await openCore(config, createLogger(config.logLevel));
   try {
-    const flows = new FlowRepository(new StoreFlowStorage(core.store), core.clock, {
-      promptExists: (id) => promptText(id) !== undefined,
-      publish: (type, payload) =>
-        core.bus.publish(type, payload as DomainEvents[typeof type], { audience: 'supervisor' }),
+    const { repository, seeded } = await openStoreFlows({
+      store: core.store,
+      clock: core.clock,
+      dir: flowsDir,
+      publish: (type, payload) => core.bus.publish(type, payload, { audience: 'supervisor' }),
+      reportError: (error, context) => core.logger.error({ err: error }, context),
     });
-    const { seeded } = await seedFlows(flows, flowsDir, 'system');
     if (seeded.length > 0) process.stderr.write(`seeded the flows ${seeded.join(', ')} from ${flowsDir}\n`);
-    await work(flows, core);
+    await work(repository, core);
   } catch (error) {
     if (!isTellerError(error)) throw error;
     process.stderr.write(`teller: ${error.message}\n`);

@@ -74,9 +74,11 @@ export { zhAmount, zhDate, zhDigits, zhNumber, zhPercent, zhTime } from './speec
 export {
   type ContainmentQuery,
   type ContainmentResult,
+  openStoreFlows,
   readContainment,
   type SeedFlowsReport,
   StoreFlowStorage,
+  type StoreFlowsOptions,
   seedFlows,
 } from './store-flows';
 export {

@@ -1,16 +1,20 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Clock } from '../core/index';
 import type { Store, Tx } from '../store/index';
 import { type ContainmentRow, containmentReport } from './containment';
 import { ivrError } from './errors';
 import { sessionOutcomes } from './events';
 import type { Flow } from './flow';
+import { promptText } from './prompts';
 import {
   type ActivationAction,
   type FlowActivation,
-  type FlowRepository,
+  type FlowEventPublisher,
+  FlowRepository,
   type FlowStorage,
   type FlowSummary,
+  LiveFlows,
   liveStack,
   type StoredFlow,
 } from './repository';
@@ -260,6 +264,44 @@ export async function seedFlows(
     await repository.activate(id, saved.version, by);
   }
   return { seeded: order };
+}
+
+export interface StoreFlowsOptions {
+  store: Store;
+  clock: Clock;
+  /** The folder of flow files seeded into a store without flows (`flows/`). */
+  dir: string;
+  /** Forwards `ivr.flow.saved` and `ivr.flow.activated` to the event bus. */
+  publish?: FlowEventPublisher;
+  /** Where a failed refresh of the live flows goes (the logger); the change itself is stored. */
+  reportError: (error: unknown, context: string) => void;
+}
+
+/**
+ * The flows of a running Teller in one call: the repository on the store (prompts checked
+ * against the library), the first-start seed from `dir`, and the live flows for the
+ * interpreter, refreshed after every activation or rollback made through this repository (the
+ * admin API). Changes made by another process (the CLI) are picked up by `live.refresh()`.
+ */
+export async function openStoreFlows(
+  options: StoreFlowsOptions,
+): Promise<{ repository: FlowRepository; live: LiveFlows; seeded: string[] }> {
+  let live: LiveFlows | undefined;
+  const repository = new FlowRepository(new StoreFlowStorage(options.store), options.clock, {
+    promptExists: (id) => promptText(id) !== undefined,
+    publish: async (type, payload) => {
+      await options.publish?.(type, payload);
+      if (type === 'ivr.flow.activated') {
+        await live
+          ?.refresh()
+          .catch((error: unknown) => options.reportError(error, 'refreshing the live IVR flows'));
+      }
+    },
+  });
+  const { seeded } = await seedFlows(repository, options.dir);
+  live = new LiveFlows(repository);
+  await live.refresh();
+  return { repository, live, seeded };
 }
 
 export interface ContainmentQuery {
