@@ -1,7 +1,23 @@
 /**
- * app: the composition root. In: a validated configuration. Out: a running Teller (HTTP,
- * and as later modules land, SIP, media and the rest) and the demo bank on first start.
- * It holds no rules of its own; it only wires modules together and tears them down.
+ * app: the composition root. In: a validated configuration. Out: a running Teller (store, ACD,
+ * media, SIP, calls, the phone-banking line on the service number, HTTP) and the demo bank on
+ * first start. It holds no rules of its own; it wires modules together — the IVR's ports onto
+ * the bank, the CRM, the ACD and the call's media — and tears them down.
  */
 export { type DemoUser, demoPassword, demoUsers, seedDemoUsers } from './demo';
-export { openCore, type StartOptions, startTeller, type Teller, type TellerCore } from './teller';
+export { AppError, type AppErrorCode } from './errors';
+export { demoBankHolidays } from './holidays';
+export { BankIvrBanking, type BankIvrOptions, bankKey } from './ivr-banking';
+export { openFlows } from './ivr-flows';
+export { IvrLine, type IvrLineOptions, type LineQueue } from './ivr-line';
+export { AcdIvrQueue, CrmIvrCustomers, FetchIvrHttp, LoggingIvrSms } from './ivr-ports';
+export { type PhoneBanking, startPhoneBanking } from './phone-banking';
+export {
+  openCore,
+  type StartOptions,
+  serviceNumber,
+  startTeller,
+  type Teller,
+  type TellerCore,
+  testLineNumber,
+} from './teller';
