@@ -157,7 +157,7 @@ export interface ProbeReport {
   received: number;
   expected: number;
   lost: number;
-  /** Packets that arrived more than the threshold after the earliest-possible arrival of their sequence number. */
+  /** Packets that arrived more than the threshold after the earliest-possible arrival of their timestamp. */
   late: number;
   lostPct: number;
   latePct: number;
@@ -165,31 +165,37 @@ export interface ProbeReport {
 }
 
 /**
- * The probe process: one UDP socket per probe caller. Each packet's delay is its arrival minus
- * the arrival its sequence number would have at the stream's best observed offset (as in
- * bench/media.ts), sequence numbers extended as in RFC 3550 §A.1. Plain JavaScript, run with
- * `node -e`, so that its event loop is nobody else's: in the bench's own process the delays of
- * Teller's main thread would be measured as late packets.
+ * The probe process: one UDP socket per probe caller. A packet's place in time is its RTP
+ * timestamp (8 kHz): its delay is its arrival minus the arrival its timestamp would have at the
+ * stream's best observed offset, and the frames its timestamps skip over are lost — a sender that
+ * skips ticks advances the timestamp (RFC 3550 §5.1) but not the sequence number, so sequence
+ * numbers alone would read a skip as a growing delay. Plain JavaScript run with `node -e`, so
+ * that its event loop is nobody else's: in the bench's own process the delays of Teller's main
+ * thread would be measured as late packets.
  */
 const probeProcess = `
 const dgram = require('node:dgram');
-const FRAME_MS = 20;
+const SAMPLES_PER_MS = 8;
+const FRAME = 160;
 let streams = [];
 let measuring = false;
+const reset = (s) => Object.assign(s, { firstTs: -1, maxSpan: 0, received: 0, base: Infinity, offsets: [] });
 process.on('message', async (m) => {
   if (m.cmd === 'open') {
     streams = await Promise.all(Array.from({ length: m.count }, () => new Promise((resolve) => {
       const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 256 * 1024 });
-      const s = { socket, firstSeq: -1, maxExt: -1, received: 0, base: Infinity, offsets: [] };
+      const s = reset({ socket });
       socket.on('message', (msg) => {
-        if (!measuring || msg.length < 12 || msg[0] >> 6 !== 2) return;
-        const seq = msg.readUInt16BE(2);
+        // RTP version 2, and audio (telephone-event packets repeat their event's start time).
+        if (!measuring || msg.length < 12 || msg[0] >> 6 !== 2 || (msg[1] & 0x7f) > 34) return;
+        const ts = msg.readUInt32BE(4);
         const now = performance.now();
-        if (s.firstSeq < 0) { s.firstSeq = seq; s.maxExt = seq; }
-        const ext = s.maxExt + ((((seq - (s.maxExt & 0xffff)) & 0xffff) << 16) >> 16);
-        if (ext > s.maxExt) s.maxExt = ext;
+        if (s.firstTs < 0) s.firstTs = ts;
+        const span = (ts - s.firstTs) >>> 0;
+        if (span > 0x7fffffff) return; // before the first one seen: reordered across the start
+        if (span > s.maxSpan) s.maxSpan = span;
         s.received++;
-        const offset = now - (ext - s.firstSeq) * FRAME_MS;
+        const offset = now - span / SAMPLES_PER_MS;
         if (offset < s.base) s.base = offset;
         s.offsets.push(offset);
       });
@@ -197,7 +203,7 @@ process.on('message', async (m) => {
     })));
     process.send({ ports: streams.map((s) => s.socket.address().port) });
   } else if (m.cmd === 'start') {
-    for (const s of streams) Object.assign(s, { firstSeq: -1, maxExt: -1, received: 0, base: Infinity, offsets: [] });
+    for (const s of streams) reset(s);
     measuring = true;
     process.send({ started: true });
   } else if (m.cmd === 'stop') {
@@ -205,10 +211,10 @@ process.on('message', async (m) => {
     let received = 0, expected = 0, late = 0, count = 0;
     const delays = [];
     for (const s of streams) {
-      if (s.firstSeq < 0) continue;
+      if (s.firstTs < 0) continue;
       count++;
       received += s.received;
-      expected += s.maxExt - s.firstSeq + 1;
+      expected += Math.floor(s.maxSpan / FRAME) + 1;
       for (const offset of s.offsets) {
         const delay = offset - s.base;
         delays.push(delay);
@@ -306,6 +312,79 @@ interface ProfileNode {
   hitCount?: number;
 }
 
+export interface ProfileSummary {
+  samples: number;
+  /** Share of the samples that were not idle. */
+  busyPct: number;
+  /** The functions with the most self time, as a share of the busy samples. */
+  hottest: { function: string; pctOfBusy: number }[];
+}
+
+/**
+ * V8 CPU profiles summarised: how busy the thread was and where its busy time went by function
+ * (self time). Line numbers are left out: under tsx they are those of the transformed code.
+ */
+function summariseProfiles(profiles: { nodes: ProfileNode[] }[], top: number): ProfileSummary {
+  const totals = new Map<string, number>();
+  let all = 0;
+  let idle = 0;
+  for (const profile of profiles) {
+    for (const node of profile.nodes) {
+      const hits = node.hitCount ?? 0;
+      if (hits === 0) continue;
+      all += hits;
+      const { functionName, url } = node.callFrame;
+      if (functionName === '(idle)') {
+        idle += hits;
+        continue;
+      }
+      const file = url ? ` (${path.basename(url.replace(/\?.*$/, ''))})` : '';
+      const key = `${functionName || '(anonymous)'}${file}`;
+      totals.set(key, (totals.get(key) ?? 0) + hits);
+    }
+  }
+  const busy = all - idle;
+  return {
+    samples: all,
+    busyPct: pct(busy, all),
+    hottest: [...totals.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([fn, hits]) => ({ function: fn, pctOfBusy: round((100 * hits) / Math.max(busy, 1), 1) })),
+  };
+}
+
+/** The V8 sampling profiler on this process's main thread (where SIP, the call layer and the store run). */
+export class MainThreadProfiler {
+  private readonly session = new Session();
+
+  constructor() {
+    this.session.connect();
+  }
+
+  private post<T>(method: string, params: object = {}): Promise<T> {
+    return new Promise((resolve, reject) =>
+      this.session.post(method, params, (error, result) => (error ? reject(error) : resolve(result as T))),
+    );
+  }
+
+  async start(samplingIntervalUs = 1000): Promise<void> {
+    await this.post('Profiler.enable');
+    await this.post('Profiler.setSamplingInterval', { interval: samplingIntervalUs });
+    await this.post('Profiler.start');
+  }
+
+  async stop(top = 15): Promise<ProfileSummary> {
+    const { profile } = await this.post<{ profile: { nodes: ProfileNode[] } }>('Profiler.stop');
+    await this.post('Profiler.disable');
+    return summariseProfiles([profile], top);
+  }
+
+  close(): void {
+    this.session.disconnect();
+  }
+}
+
 interface WorkerTarget {
   sessionId: string;
   title: string;
@@ -377,44 +456,13 @@ export class WorkerProfiler {
     }
   }
 
-  /**
-   * Stops profiling. Returns how busy the workers were (samples not idle) and the functions with
-   * the most self time as a share of the busy samples. Line numbers are left out: under tsx they
-   * are those of the transformed code.
-   */
-  async stop(top = 20): Promise<{
-    samples: number;
-    busyPct: number;
-    hottest: { function: string; pctOfBusy: number }[];
-  }> {
-    const totals = new Map<string, number>();
-    let all = 0;
-    let idle = 0;
+  /** Stops profiling; the workers' samples summarised together (see summariseProfiles). */
+  async stop(top = 20): Promise<ProfileSummary> {
+    const profiles = [];
     for (const t of this.targets) {
-      const { profile } = await this.send<{ profile: { nodes: ProfileNode[] } }>(t, 'Profiler.stop');
-      for (const node of profile.nodes) {
-        const hits = node.hitCount ?? 0;
-        if (hits === 0) continue;
-        all += hits;
-        const { functionName, url } = node.callFrame;
-        if (functionName === '(idle)') {
-          idle += hits;
-          continue;
-        }
-        const file = url ? ` (${path.basename(url.replace(/\?.*$/, ''))})` : '';
-        const key = `${functionName || '(anonymous)'}${file}`;
-        totals.set(key, (totals.get(key) ?? 0) + hits);
-      }
+      profiles.push((await this.send<{ profile: { nodes: ProfileNode[] } }>(t, 'Profiler.stop')).profile);
     }
-    const busy = all - idle;
-    return {
-      samples: all,
-      busyPct: pct(busy, all),
-      hottest: [...totals.entries()]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, top)
-        .map(([fn, hits]) => ({ function: fn, pctOfBusy: round((100 * hits) / Math.max(busy, 1), 1) })),
-    };
+    return summariseProfiles(profiles, top);
   }
 
   close(): void {
