@@ -7,8 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   answerChallenge,
+  createResponse,
   type DigestChallenge,
   formatCredentials,
+  getCallId,
   getContacts,
   getTopVia,
   type InviteServerTransaction,
@@ -16,7 +18,7 @@ import {
   parseNameAddr,
   type SipResponse,
 } from '../src/sip/index';
-import { optionsRequest, UdpPeer } from './fixtures/sipp/peers';
+import { optionsRequest, UdpPeer, waitUntil } from './fixtures/sipp/peers';
 import { startTestTeller, type TestTeller } from './support/teller';
 
 let sequence = 0;
@@ -313,6 +315,36 @@ describe('the server for a trusted trunk (§8.2.2.2, §9.2, §10.3 step 5)', () 
     } finally {
       await first.close();
       await copy.close();
+    }
+  });
+
+  it('§9.2: after a 180 with a To tag, CANCEL ends the INVITE with a 487 (and a 200) carrying that same tag', async () => {
+    const phone = await UdpPeer.open();
+    try {
+      const common = { to: '<sip:8888@127.0.0.1>', fromTag: 'ringing', callId: 'rings@test', cseq: 3 };
+      const branch = 'z9hG4bK-ring';
+      await phone.send(teller.sip.port, request('INVITE', 'sip:8888@127.0.0.1', { ...common, branch }));
+      expect(await waitUntil(() => held.some((t) => getCallId(t.request) === 'rings@test'), 5000)).toBe(true);
+      const invite = held.find((t) => getCallId(t.request) === 'rings@test')!;
+      // The call layer rings: a 180 that opens the early dialog with its tag.
+      invite.respond(createResponse(invite.request, 180, { toTag: 'early-dialog' }));
+      let ringing: SipResponse | undefined;
+      while (ringing?.status !== 180) {
+        const next = await phone.next(2000);
+        if (!next) break;
+        if (next.kind === 'response') ringing = next;
+      }
+      expect(toTagOf(ringing)).toBe('early-dialog');
+
+      await phone.send(teller.sip.port, request('CANCEL', 'sip:8888@127.0.0.1', { ...common, branch }));
+      const answers = [await phone.final(), await phone.final()];
+      expect(answers.map((a) => `${a?.status} ${a?.headers.get('cseq')}`).sort()).toEqual([
+        '200 3 CANCEL',
+        '487 3 INVITE',
+      ]);
+      expect(answers.map(toTagOf)).toEqual(['early-dialog', 'early-dialog']);
+    } finally {
+      await phone.close();
     }
   });
 });

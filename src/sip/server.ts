@@ -338,8 +338,10 @@ export class SipServer {
           return;
         }
         // §9.2: "The To tag of the response to the CANCEL and the To tag in the response to the
-        // original request SHOULD be the same."
-        const toTag = (invite.final && tagOf(getTo(invite.final))) ?? newTag();
+        // original request SHOULD be the same." The response so far may be a provisional that
+        // opened an early dialog (a 180 with a tag): the 487 keeps that tag.
+        const answered = invite.final ?? invite.provisional;
+        const toTag = (answered && tagOf(getTo(answered))) ?? newTag();
         transaction.respond(createResponse(request, 200, { toTag }));
         if (invite.final === undefined) {
           invite.respond(createResponse(invite.request, 487, { toTag }));

@@ -77,6 +77,15 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
     return this.finalResponse;
   }
 
+  /**
+   * The last provisional response sent, if any. Its To tag is the one the UAS chose for the
+   * early dialog: a 487 after CANCEL must carry the same (§9.2, §12.1.1), or the caller sees a
+   * second dialog.
+   */
+  get provisional(): SipResponse | undefined {
+    return this.lastProvisional;
+  }
+
   /** Sends a response from the TU and moves the machine as §17.2.1 and RFC 6026 §7.1 say. */
   respond(response: SipResponse): void {
     const status = response.status;
