@@ -38,6 +38,16 @@ async function buildWebIfStale(): Promise<void> {
 
 const slow = { timeout: 30_000 };
 
+/** The little of the page's DOM the callbacks passed to the browser use (no lib.dom here). */
+interface PageStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+interface PageDocument {
+  activeElement: { id: string } | null;
+  documentElement: { lang: string };
+}
+
 interface AgentStats {
   agentId: string;
   state: { kind: string; reason?: string };
@@ -74,7 +84,9 @@ describe('web app', () => {
     const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'en-US' });
     contexts.push(context);
     await context.addInitScript((l) => {
-      if (!localStorage.getItem('teller.lang')) localStorage.setItem('teller.lang', l);
+      // The test compiles without lib.dom; the cast vanishes when the callback goes to the page.
+      const storage = (globalThis as unknown as { localStorage: PageStorage }).localStorage;
+      if (!storage.getItem('teller.lang')) storage.setItem('teller.lang', l);
     }, lang);
     const page = await context.newPage();
     page.setDefaultTimeout(30_000);
@@ -142,7 +154,7 @@ describe('web app', () => {
     // Names come from the user events the console replays; the state from the ACD.
     const row = page.locator('.agent-board tr', { has: page.locator('[data-agent="agent01"]') });
     await row.locator('[data-state="ready"]').waitFor();
-    await expect.poll(() => row.innerText(), slow).toContain('Wang Fang');
+    await expect.poll(() => row.textContent(), slow).toContain('Wang Fang');
   }, 120_000);
 
   it('an offer rings on the desktop; accept, end the contact, wrap up with a code on the customer’s timeline', async () => {
@@ -165,7 +177,7 @@ describe('web app', () => {
 
     const offer = page.locator('.offer-card');
     await offer.waitFor();
-    await expect.poll(() => offer.innerText(), slow).toContain('General banking');
+    await expect.poll(() => offer.textContent(), slow).toContain('General banking');
     await offer.getByRole('button', { name: 'Accept' }).click();
     await page.locator('.desk-bar [data-state="busy"]').waitFor();
     expect((await serverState(await userId('agent02'))).kind).toBe('busy');
@@ -174,23 +186,23 @@ describe('web app', () => {
     await page.getByLabel('Search for').fill('13800000001');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('button', { name: 'Open' }).first().click();
-    await expect.poll(() => page.getByTestId('customer-name').innerText(), slow).toContain('Zhang Wei');
-    await expect.poll(() => page.getByTestId('customer-tier').innerText(), slow).toContain('Affluent');
+    await expect.poll(() => page.getByTestId('customer-name').textContent(), slow).toContain('Zhang Wei');
+    await expect.poll(() => page.getByTestId('customer-tier').textContent(), slow).toContain('Affluent');
 
     // Banking on the customer's behalf is closed below PIN verification, and says why.
     await page.getByRole('tab', { name: 'Banking' }).click();
     await expect
-      .poll(() => page.locator('.verification-needed').innerText(), slow)
+      .poll(() => page.locator('.verification-needed').textContent(), slow)
       .toContain('verified by telephone PIN');
     await page.getByLabel('Calling number').fill('13800000001');
     await page.getByRole('button', { name: 'Verify by calling number' }).click();
     await expect
-      .poll(() => page.locator('.verification-needed').innerText(), slow)
+      .poll(() => page.locator('.verification-needed').textContent(), slow)
       .toContain('Calling number');
 
     await page.getByRole('button', { name: 'End contact' }).click();
     await page.locator('.desk-bar [data-state="wrap-up"]').waitFor();
-    await expect.poll(() => page.getByRole('timer').innerText(), slow).toContain('left');
+    await expect.poll(() => page.getByRole('timer').textContent(), slow).toContain('left');
     await page.getByLabel('Wrap-up code').click();
     await page.locator('.ant-select-item-option[title="Resolved"]').click();
     await page.getByLabel('Summary').fill('Checked the balance with the customer');
@@ -204,7 +216,7 @@ describe('web app', () => {
       items: { interactionId: string | null; outcome: string }[];
     };
     expect(items.find((i) => i.interactionId === interactionId)?.outcome).toBe('resolved');
-    await expect.poll(() => page.locator('.my-stats').innerText(), slow).toContain('Handled');
+    await expect.poll(() => page.locator('.my-stats').textContent(), slow).toContain('Handled');
   }, 180_000);
 
   it('admin sees the users', async () => {
@@ -224,7 +236,11 @@ describe('web app', () => {
     await page.getByText('我的今日').waitFor();
     await page.reload();
     await page.getByLabel('坐席状态').waitFor();
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+    expect(
+      await page.evaluate(
+        () => (globalThis as unknown as { document: PageDocument }).document.documentElement.lang,
+      ),
+    ).toBe('zh-CN');
   }, 120_000);
 
   it('the keyboard reaches the state control and sets not-ready with a reason', async () => {
@@ -234,7 +250,10 @@ describe('web app', () => {
     let reached = false;
     for (let presses = 0; presses < 40 && !reached; presses++) {
       await page.keyboard.press('Tab');
-      reached = await page.evaluate(() => document.activeElement?.id === 'agent-state');
+      reached = await page.evaluate(
+        () =>
+          (globalThis as unknown as { document: PageDocument }).document.activeElement?.id === 'agent-state',
+      );
     }
     expect(reached).toBe(true);
     // Typing filters the choices; Enter takes the first.
