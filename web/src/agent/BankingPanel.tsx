@@ -178,20 +178,22 @@ function OwnTransfer(props: BankingPanelProps) {
       )}
       {review ? (
         <Space orientation="vertical" className="full-width">
-          <Descriptions size="small" column={1} bordered title={t('transferOwn.review')}>
-            <Descriptions.Item label={t('transferOwn.from')}>
-              {byId(review.fromAccountId)?.number}
-            </Descriptions.Item>
-            <Descriptions.Item label={t('transferOwn.to')}>
-              {byId(review.toAccountId)?.number}
-            </Descriptions.Item>
-            <Descriptions.Item label={t('transferOwn.amount')}>
-              {from?.currency} {groupDecimal(review.amount)}
-            </Descriptions.Item>
-            {review.memo && (
-              <Descriptions.Item label={t('transferOwn.memo')}>{review.memo}</Descriptions.Item>
-            )}
-          </Descriptions>
+          <Descriptions
+            size="small"
+            column={1}
+            bordered
+            title={t('transferOwn.review')}
+            items={[
+              { key: 'from', label: t('transferOwn.from'), children: byId(review.fromAccountId)?.number },
+              { key: 'to', label: t('transferOwn.to'), children: byId(review.toAccountId)?.number },
+              {
+                key: 'amount',
+                label: t('transferOwn.amount'),
+                children: `${from?.currency ?? ''} ${groupDecimal(review.amount)}`,
+              },
+              ...(review.memo ? [{ key: 'memo', label: t('transferOwn.memo'), children: review.memo }] : []),
+            ]}
+          />
           <Space>
             <Button type="primary" loading={busy} onClick={() => void confirm()}>
               {t('transferOwn.confirm')}

@@ -96,25 +96,34 @@ export function Customer360View({
             label: t('c360.overview'),
             children: (
               <Space orientation="vertical" size="middle" className="full-width">
-                <Descriptions size="small" column={2}>
-                  <Descriptions.Item label={t('c360.products')}>
-                    {view.products.map((p) => (
-                      <Tag key={p}>{tOr(`product.${p}`, p)}</Tag>
-                    ))}
-                  </Descriptions.Item>
-                  <Descriptions.Item label={t('c360.language')}>{profile.language}</Descriptions.Item>
-                  <Descriptions.Item label={t('c360.lastContact')}>
-                    {profile.lastContactAt ? formatTime(profile.lastContactAt, lang) : '—'}
-                  </Descriptions.Item>
-                  <Descriptions.Item label={t('c360.cards')}>
-                    {view.cards
-                      .map(
-                        (c) =>
-                          `${tOr(`card.${c.kind}`, c.kind)} ${c.maskedNumber} (${tOr(`cardStatus.${c.status}`, c.status)})`,
-                      )
-                      .join(' · ') || '—'}
-                  </Descriptions.Item>
-                </Descriptions>
+                <Descriptions
+                  size="small"
+                  column={2}
+                  items={[
+                    {
+                      key: 'products',
+                      label: t('c360.products'),
+                      children: view.products.map((p) => <Tag key={p}>{tOr(`product.${p}`, p)}</Tag>),
+                    },
+                    { key: 'language', label: t('c360.language'), children: profile.language },
+                    {
+                      key: 'last',
+                      label: t('c360.lastContact'),
+                      children: profile.lastContactAt ? formatTime(profile.lastContactAt, lang) : '—',
+                    },
+                    {
+                      key: 'cards',
+                      label: t('c360.cards'),
+                      children:
+                        view.cards
+                          .map(
+                            (c) =>
+                              `${tOr(`card.${c.kind}`, c.kind)} ${c.maskedNumber} (${tOr(`cardStatus.${c.status}`, c.status)})`,
+                          )
+                          .join(' · ') || '—',
+                    },
+                  ]}
+                />
                 <AccountsTable accounts={view.accounts} />
                 {view.offers.length > 1 && (
                   <Card size="small" title={t('c360.otherOffers')}>

@@ -137,6 +137,9 @@ export interface HandOverData {
   language?: string;
   callerNumber?: string | null;
   ivrPath?: string[];
+  /** The call detail record's id of the call this contact is (what `call.*` events carry). */
+  callId?: string;
+  ivrSessionId?: string;
   /** A bank verification the IVR obtained (PIN), usable for operations on the customer's behalf. */
   verificationId?: string;
   extra?: Record<string, string | number | boolean | null>;
