@@ -77,6 +77,8 @@ export class IvrLine implements CallApplication {
   private readonly byCall = new Map<string, LineCall>();
   /** The id of the session being started: the engine asks for it while `start` runs. */
   private starting: string | null = null;
+  /** Queue updates for calls that left while parked, still being written. */
+  private readonly leaving = new Set<Promise<void>>();
 
   constructor(private readonly o: IvrLineOptions) {
     this.name = `ivr:${o.flowId}`;
@@ -119,6 +121,11 @@ export class IvrLine implements CallApplication {
       ...(o.portTimeoutMs ? { portTimeoutMs: o.portTimeoutMs } : {}),
       newSessionId: () => this.starting ?? newId(),
     });
+  }
+
+  /** Waits for the queue updates of calls that have left (at shutdown, before the store closes). */
+  async drain(): Promise<void> {
+    while (this.leaving.size > 0) await Promise.all([...this.leaving]);
   }
 
   /** Calls on the line: in the IVR, or parked in a queue. */
@@ -251,13 +258,17 @@ export class IvrLine implements CallApplication {
     this.forget(line);
     if (parked && line.interactionId) {
       const reason = by === 'caller' ? 'caller-hung-up' : by === 'system' ? 'call-lost' : 'ended-by-line';
-      this.o.queue.callerLeft(line.interactionId, reason).catch((error: unknown) => {
-        if (isTellerError(error) && error.code === 'ACD_UNKNOWN_INTERACTION') return;
-        this.o.logger.error(
-          { err: error, interactionId: line.interactionId },
-          'parked call not taken out of its queue',
-        );
-      });
+      const leaving: Promise<void> = this.o.queue
+        .callerLeft(line.interactionId, reason)
+        .catch((error: unknown) => {
+          if (isTellerError(error) && error.code === 'ACD_UNKNOWN_INTERACTION') return;
+          this.o.logger.error(
+            { err: error, interactionId: line.interactionId },
+            'parked call not taken out of its queue',
+          );
+        })
+        .finally(() => this.leaving.delete(leaving));
+      this.leaving.add(leaving);
     }
   }
 

@@ -233,6 +233,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
         // Keep-alive connections that finish an in-flight request after close() began would
         // otherwise hold the server open until their idle timeout; sweep them as they go idle.
         await calls.hangUpAll();
+        await phoneBanking.line.drain();
         await sip.close();
         await media.close();
         acd.engine.close();
