@@ -58,7 +58,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     try {
       // An agent who leaves the desktop leaves the queues too, or contacts would keep being offered.
       if (user?.role === 'agent') {
-        await api.acdLogout().catch((error: unknown) => console.error('ACD logout before sign-out failed', error));
+        await api
+          .acdLogout()
+          .catch((error: unknown) => console.error('ACD logout before sign-out failed', error));
       }
       await api.logout();
     } finally {
