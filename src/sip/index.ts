@@ -69,6 +69,7 @@ export {
   cloneMessage,
   createRequest,
   createResponse,
+  createTrying,
   getCallId,
   getContacts,
   getContentType,

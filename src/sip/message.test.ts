@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createRequest,
   createResponse,
+  createTrying,
   type Frame,
   formatNameAddr,
   formatUri,
@@ -25,6 +26,7 @@ import {
   responseDestination,
   type SipError,
   type SipMessage,
+  type SipRequest,
   StreamFramer,
   serializeMessage,
   sipUri,
@@ -176,6 +178,24 @@ describe('parser and serializer', () => {
     const trying = createResponse(invite, 100);
     expect(getTo(trying).params.has('tag')).toBe(false);
     expect(createResponse(invite, 486).headers.has('record-route')).toBe(false);
+  });
+
+  it('builds a 100 Trying that echoes the Timestamp, with the delay when there was one (§8.2.6.1, §20.38)', () => {
+    const stamped = (value: string) => {
+      const message = parseMessage(
+        fixture('invite.sip').toString().replace('\r\nCall-ID:', `\r\nTimestamp: ${value}\r\nCall-ID:`),
+      );
+      if (message.kind !== 'request') throw new Error('not a request');
+      return message;
+    };
+    expect(createTrying(stamped('54'), 0.25).headers.get('timestamp')).toBe('54 0.250');
+    expect(createTrying(stamped('54.5'), 0).headers.get('timestamp')).toBe('54.5');
+    // A value that is not a timestamp is still copied (MUST), but gets no delay added.
+    expect(createTrying(stamped('soon'), 1).headers.get('timestamp')).toBe('soon');
+    expect(createTrying(stamped('54'), 1).status).toBe(100);
+    expect(createTrying(parseMessage(fixture('invite.sip')) as SipRequest).headers.has('timestamp')).toBe(
+      false,
+    );
   });
 });
 

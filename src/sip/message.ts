@@ -275,6 +275,26 @@ export function createResponse(request: SipRequest, status: number, init: Respon
   };
 }
 
+/**
+ * The 100 (Trying) for `request`. §8.2.6.1: "When a 100 (Trying) response is generated, any
+ * Timestamp header field present in the request MUST be copied into this 100 (Trying) response.
+ * If there is a delay in generating the response, the UAS SHOULD add a delay value into the
+ * Timestamp value in the response. This value MUST contain the difference between the time of
+ * sending of the response and receipt of the request, measured in seconds." The delay is the
+ * optional second part of the value (§20.38, `Timestamp: 54.2 0.200`); a value that is not a
+ * timestamp is copied as it came, with no delay added to it.
+ */
+export function createTrying(request: SipRequest, delaySeconds = 0): SipResponse {
+  const response = createResponse(request, 100);
+  const stamp = request.headers.get('timestamp')?.trim();
+  if (stamp !== undefined) {
+    const time = /^\d+(?:\.\d*)?/.exec(stamp)?.[0];
+    const delay = Math.max(0, delaySeconds);
+    response.headers.append('Timestamp', time && delay > 0 ? `${time} ${delay.toFixed(3)}` : stamp);
+  }
+  return response;
+}
+
 /** A To value with a tag added (a fresh one unless given), or as it came if it has one or does not parse. */
 export function addToTag(to: string, tag?: string): string {
   let address: NameAddr;

@@ -5,7 +5,7 @@
  * The user (UAS core) answers through `respond()`.
  */
 import { SipError } from '../errors';
-import { createResponse, type SipRequest, type SipResponse } from '../message';
+import { createTrying, type SipRequest, type SipResponse } from '../message';
 import { TRYING_DELAY } from './timers';
 import { Transaction, type TransactionContext } from './transaction';
 
@@ -66,9 +66,10 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
       terminated: [],
     });
     this.intervalG = context.timers.t1;
+    const receivedAt = context.clock.now();
     this.startTimer('Trying', TRYING_DELAY, () => {
       if (this.state === 'proceeding' && !this.lastProvisional)
-        this.respond(createResponse(this.request, 100));
+        this.respond(createTrying(this.request, (this.context.clock.now() - receivedAt) / 1000));
     });
   }
 

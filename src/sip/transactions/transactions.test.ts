@@ -17,6 +17,7 @@ import {
   type SipRequest,
   type SipResponse,
   type SipSender,
+  serializeMessage,
   type TransactionCore,
   TransactionLayer,
 } from '../index';
@@ -302,6 +303,23 @@ describe('INVITE server transaction (§17.2.1)', () => {
     clock.advance(1);
     expect(sender.sent.map((s) => s.message.kind === 'response' && s.message.status)).toEqual([100]);
     expect(core.requests).toHaveLength(1);
+  });
+
+  it('copies the request’s Timestamp into the 100 Trying, with the 200 ms it waited as the delay (§8.2.6.1)', () => {
+    const { clock, layer, sender } = setup();
+    const invite = parseMessage(
+      serializeMessage(request('INVITE')).toString().replace('Call-ID:', 'Timestamp: 54.25\r\nCall-ID:'),
+    ) as SipRequest;
+    layer.receive(invite, sender);
+    clock.advance(200);
+    const trying = sender.last() as SipResponse;
+    expect(trying.status).toBe(100);
+    expect(trying.headers.getAll('timestamp')).toEqual(['54.25 0.200']);
+    // Without a Timestamp in the request there is none in the 100.
+    const other = setup();
+    other.layer.receive(request('INVITE'), other.sender);
+    other.clock.advance(200);
+    expect((other.sender.last() as SipResponse).headers.has('timestamp')).toBe(false);
   });
 
   it('sends no 100 when the TU answers first', () => {
