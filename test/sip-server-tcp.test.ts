@@ -5,7 +5,7 @@
  * on the connection the request came in on.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getTopVia } from '../src/sip/index';
+import { getTopVia, TcpTransport } from '../src/sip/index';
 import { optionsRequest, TcpPeer, waitUntil } from './fixtures/sipp/peers';
 import { runSipp, sippFixtures } from './support/sipp';
 import { startTestTeller, type TestTeller } from './support/teller';
@@ -136,6 +136,65 @@ describe('SIP over TCP', () => {
       expect(peer.closed).toBe(false);
     } finally {
       peer.close();
+    }
+  });
+});
+
+describe('TCP transport: connections per remote address', () => {
+  it('closes connections from an address past its limit, counts them, and takes one again when one closes', async () => {
+    const received: string[] = [];
+    const transport = await TcpTransport.listen(
+      '127.0.0.1',
+      0,
+      (data) => received.push(data.toString('latin1').split('\r\n')[0]!),
+      { maxMessageBytes: 65_535, maxConnectionsPerAddress: 3 },
+    );
+    const peers: TcpPeer[] = [];
+    try {
+      for (let i = 0; i < 3; i++) peers.push(await TcpPeer.connect(transport.local.port));
+      // The fourth is reset: as it connects, or just after.
+      const fourth = await TcpPeer.connect(transport.local.port).catch(
+        (error: NodeJS.ErrnoException) => error,
+      );
+      if (fourth instanceof TcpPeer) {
+        peers.push(fourth);
+        expect(await fourth.waitClosed(3000)).toBe(true);
+      } else expect(fourth.code).toBe('ECONNRESET');
+      expect(await waitUntil(() => transport.refusedConnections === 1, 3000)).toBe(true);
+      // The three within the limit work.
+      for (const peer of peers.slice(0, 3)) await peer.write(optionsRequest('TCP'));
+      expect(await waitUntil(() => received.length === 3, 3000)).toBe(true);
+      expect(peers.slice(0, 3).every((p) => !p.closed)).toBe(true);
+      // One leaves: its slot is free again.
+      peers[0]!.close();
+      await sleep(200);
+      const again = await TcpPeer.connect(transport.local.port);
+      peers.push(again);
+      await again.write(optionsRequest('TCP'));
+      expect(await waitUntil(() => received.length === 4, 3000)).toBe(true);
+      expect(again.closed).toBe(false);
+      expect(transport.refusedConnections).toBe(1);
+    } finally {
+      for (const peer of peers) peer.close();
+      await transport.close();
+    }
+  });
+
+  it('has no per-address limit for the addresses it is told are trunks', async () => {
+    const transport = await TcpTransport.listen('127.0.0.1', 0, () => undefined, {
+      maxMessageBytes: 65_535,
+      maxConnectionsPerAddress: 2,
+      unlimitedAddresses: ['127.0.0.1'],
+    });
+    const peers: TcpPeer[] = [];
+    try {
+      for (let i = 0; i < 5; i++) peers.push(await TcpPeer.connect(transport.local.port));
+      await sleep(300);
+      expect(peers.every((p) => !p.closed)).toBe(true);
+      expect(transport.refusedConnections).toBe(0);
+    } finally {
+      for (const peer of peers) peer.close();
+      await transport.close();
     }
   });
 });

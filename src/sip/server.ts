@@ -63,7 +63,10 @@ export interface SipServerOptions {
   extensionOf(digestUsername: string): Promise<string | undefined>;
   security?: Partial<SecurityOptions>;
   maxMessageBytes?: number;
-  /** TCP connection limits and deadlines (idle, per-message against slow-loris); defaults in TcpOptions. */
+  /**
+   * TCP connection limits (in all, per remote address) and deadlines (idle, per message against
+   * slow-loris); defaults in TcpOptions. Trusted addresses have no per-address limit.
+   */
   tcp?: Omit<TcpOptions, 'maxMessageBytes'>;
   clock: Clock;
   logger: Logger;
@@ -185,6 +188,8 @@ export class SipServer {
     try {
       server.listeners.push(
         await TcpTransport.listen(options.host, udp.local.port, onData, {
+          // Trunks and a front proxy carry many users' calls over their connections.
+          unlimitedAddresses: options.security?.trustedAddresses ?? [],
           ...options.tcp,
           maxMessageBytes: server.maxBytes,
         }),

@@ -63,7 +63,21 @@ export interface TcpOptions {
    * is reset by every byte). Default 30 s.
    */
   messageTimeoutMs?: number;
+  /** Most connections in all. Default 20,000. */
   maxConnections?: number;
+  /**
+   * Most connections open at once from one remote address; more are closed as they come (one
+   * host opening thousands would starve every other phone of the shared limit). Default 256: a
+   * branch office of desk phones behind one NAT address stays well under it.
+   */
+  maxConnectionsPerAddress?: number;
+  /** Addresses the per-address limit does not apply to: trunks and a front proxy (Kamailio). */
+  unlimitedAddresses?: readonly string[];
+}
+
+/** An IPv4 peer on a dual-stack socket shows as ::ffff:a.b.c.d; it is the same host as a.b.c.d. */
+function hostOf(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
 /** After a framing error, how long the requests framed before it have to be answered before the connection is ended. */
@@ -83,13 +97,19 @@ export class TcpTransport implements SipListener {
   readonly protocol = 'tcp' as const;
   private readonly byRemote = new Map<string, TcpFlow>();
   private readonly sockets = new Set<net.Socket>();
+  private readonly perAddress = new Map<string, number>();
+  private readonly unlimited: ReadonlySet<string>;
+  /** Inbound connections closed on arrival because their address had too many open. */
+  refusedConnections = 0;
   private localAddress: HostPort = { address: '0.0.0.0', port: 0 };
 
   private constructor(
     private readonly server: net.Server,
     private readonly onData: InboundHandler,
     private readonly options: TcpOptions,
-  ) {}
+  ) {
+    this.unlimited = new Set((options.unlimitedAddresses ?? []).map(hostOf));
+  }
 
   static async listen(
     host: string,
@@ -100,7 +120,7 @@ export class TcpTransport implements SipListener {
     const server = net.createServer();
     const transport = new TcpTransport(server, onData, options);
     server.maxConnections = options.maxConnections ?? 20_000;
-    server.on('connection', (socket) => transport.adopt(socket));
+    server.on('connection', (socket) => transport.accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -117,6 +137,18 @@ export class TcpTransport implements SipListener {
     return this.localAddress;
   }
 
+  /** An inbound connection: adopted, unless its address already has as many open as it may. */
+  private accept(socket: net.Socket): void {
+    const host = hostOf(socket.remoteAddress ?? '');
+    const open = this.perAddress.get(host) ?? 0;
+    if (open >= (this.options.maxConnectionsPerAddress ?? 256) && !this.unlimited.has(host)) {
+      this.refusedConnections++;
+      socket.resetAndDestroy();
+      return;
+    }
+    this.adopt(socket);
+  }
+
   private adopt(socket: net.Socket): TcpFlow {
     const remote = { address: socket.remoteAddress ?? '0.0.0.0', port: socket.remotePort ?? 0 };
     const local = {
@@ -127,6 +159,8 @@ export class TcpTransport implements SipListener {
     const key = hostPortKey(remote);
     this.byRemote.set(key, flow);
     this.sockets.add(socket);
+    const host = hostOf(remote.address);
+    this.perAddress.set(host, (this.perAddress.get(host) ?? 0) + 1);
     socket.setNoDelay(true);
     socket.setTimeout(this.options.idleTimeoutMs ?? 10 * 60_000, () => socket.destroy());
     const framer = new StreamFramer({ maxMessageBytes: this.options.maxMessageBytes });
@@ -192,7 +226,11 @@ export class TcpTransport implements SipListener {
     const forget = () => {
       stopMessageTimer();
       flow.closed = true;
-      this.sockets.delete(socket);
+      // 'close' follows 'error': the socket is counted out once.
+      if (!this.sockets.delete(socket)) return;
+      const left = (this.perAddress.get(host) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(host, left);
+      else this.perAddress.delete(host);
       if (this.byRemote.get(key) === flow) this.byRemote.delete(key);
     };
     socket.on('close', forget);
