@@ -5,15 +5,17 @@ import type { Clock, DomainEvents, EventBus, Logger } from '../core/index';
 import type { Crm } from '../crm/index';
 import type { Interactions } from '../interactions/index';
 import {
+  type FlowRepository,
   HolidayCalendar,
   type IvrEventMap,
   type IvrEventSink,
   type IvrEventType,
   type LiveFlows,
+  openStoreFlows,
 } from '../ivr/index';
+import type { Store } from '../store/index';
 import { demoBankHolidays } from './holidays';
 import { BankIvrBanking } from './ivr-banking';
-import { openFlows } from './ivr-flows';
 import { IvrLine } from './ivr-line';
 import { AcdIvrQueue, CrmIvrCustomers, FetchIvrHttp, ivrActor, LoggingIvrSms } from './ivr-ports';
 
@@ -28,6 +30,7 @@ export const phoneBankingFlow = 'phone-banking';
 const queueAliases = { 'cards-priority': 'cards' } as const;
 
 export interface PhoneBankingDeps {
+  store: Store;
   clock: Clock;
   logger: Logger;
   bus: EventBus<DomainEvents>;
@@ -41,6 +44,8 @@ export interface PhoneBankingDeps {
 
 export interface PhoneBanking {
   line: IvrLine;
+  /** The flows in the store (versions, activations: the admin API's) and the live ones the line runs. */
+  repository: FlowRepository;
   flows: LiveFlows;
 }
 
@@ -48,11 +53,19 @@ export interface PhoneBanking {
  * The phone-banking line wired to the real modules: the bank (channel `ivr`), the CRM, the ACD
  * with interactions, SMS receipts to the log, `fetch` for http steps, the demo holiday calendar,
  * and IVR events onto the event bus for supervisors (the IVR masks PINs and card numbers before
- * anything leaves it). Flows come from `flows/` through the flow repository.
+ * anything leaves it). Flows live in the store; `flows/` seeds a store that has none, and an
+ * activation through the repository (the admin API) is live for the next call.
  */
 export async function startPhoneBanking(deps: PhoneBankingDeps): Promise<PhoneBanking> {
   const { clock, logger, bus } = deps;
-  const flows = await openFlows(flowsDir, clock);
+  const { repository, live: flows } = await openStoreFlows({
+    store: deps.store,
+    clock,
+    dir: flowsDir,
+    publish: (type, payload) =>
+      bus.publish(type, payload as DomainEvents[typeof type], { audience: 'supervisor' }),
+    reportError: (error, context) => logger.error({ err: error }, context),
+  });
   const customers = new CrmIvrCustomers(deps.crm);
   const events: IvrEventSink = {
     emit<K extends IvrEventType>(type: K, payload: IvrEventMap[K]) {
@@ -79,5 +92,5 @@ export async function startPhoneBanking(deps: PhoneBankingDeps): Promise<PhoneBa
     http: new FetchIvrHttp(),
     calendar: new HolidayCalendar(demoBankHolidays()),
   });
-  return { line, flows };
+  return { line, repository, flows };
 }

@@ -9,7 +9,7 @@ import type { TellerConfig } from '../config/index';
 import { createLogger, type DomainEvents, EventBus, type Logger, RealClock } from '../core/index';
 import { crmRoutes, StoreCrm, seedDemoBank } from '../crm/index';
 import { Interactions } from '../interactions/index';
-import type { LiveFlows } from '../ivr/index';
+import { ivrRoutes, type LiveFlows } from '../ivr/index';
 import { MediaEngine } from '../media/index';
 import { SipServer } from '../sip/index';
 import { AuditTrail, EventLog, getMeta, openStore, type Store, setMeta } from '../store/index';
@@ -129,6 +129,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
   );
   const acd = await startAcd({ db: store.db, clock, logger, bus, interactions });
   const phoneBanking = await startPhoneBanking({
+    store,
     clock,
     logger,
     bus,
@@ -182,6 +183,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
       plugins: [
         bankingRoutes({ bank, audit }),
         crmRoutes({ crm, audit }),
+        ivrRoutes({ flows: phoneBanking.repository, audit, store }),
         async (app) =>
           acdRoutes(app, {
             engine: acd.engine,
