@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll, expect, onTestFinished } from 'vitest';
 
 export const sippFixtures = path.resolve(import.meta.dirname, '..', 'fixtures', 'sipp');
 
@@ -20,9 +21,26 @@ export interface SippResult {
   output: string;
 }
 
+/** SIPp processes still running, so that none outlives the test, the file or the worker that started it. */
+const running = new Set<ChildProcess>();
+
+function kill(child: ChildProcess): void {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+// A file's tests are over (whether they passed, failed or timed out): nothing of theirs runs on.
+afterAll(() => {
+  for (const child of running) kill(child);
+});
+process.once('exit', () => {
+  for (const child of running) kill(child);
+});
+
 /**
  * Runs Debian's SIPp (package sip-tester) against a server on loopback and waits for it to end.
- * SIPp exits 0 when every call of the scenario succeeded, 1 when some failed.
+ * SIPp exits 0 when every call of the scenario succeeded, 1 when some failed. It is killed when
+ * the test that started it finishes (a test that timed out included), when it outlives its own
+ * -timeout by 10 s, and when the file's tests are over.
  */
 export async function runSipp(target: string, args: string[], timeoutMs = 30_000): Promise<SippResult> {
   const port = await freeUdpPort();
@@ -45,11 +63,28 @@ export async function runSipp(target: string, args: string[], timeoutMs = 30_000
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  running.add(child);
+  // Inside a test it ends with the test; outside one (beforeAll) the file's afterAll ends it.
+  if (expect.getState().currentTestName !== undefined) onTestFinished(() => kill(child));
+  const deadline = setTimeout(() => kill(child), timeoutMs + 10_000);
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
-  const status = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const status = await new Promise<number | null>((resolve) => {
+    child.once('error', (error) => {
+      output += `\n${error.message}`;
+      resolve(null);
+    });
+    child.once('exit', (code) => resolve(code));
+  });
+  clearTimeout(deadline);
+  running.delete(child);
   return { status, output };
+}
+
+/** Process ids of the SIPp runs still going (for the test of the cleanup itself). */
+export function runningSipps(): number[] {
+  return [...running].filter((c) => c.exitCode === null && c.signalCode === null).map((c) => c.pid ?? 0);
 }
 
 /** Sends one raw SIP message over UDP and returns the first reply within `waitMs`, or undefined. */
