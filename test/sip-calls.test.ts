@@ -35,6 +35,66 @@ function scenarioPlaying(fixture: string, parts: StreamPart[]): string {
   return scenario;
 }
 
+/**
+ * Scenarios written by the test: a callee that answers every INVITE with 408, and the caller that
+ * then expects exactly `480 Temporarily Unavailable` (checked with ereg: a wrong reason phrase
+ * fails the call) and acknowledges it.
+ */
+function timeoutScenarios(): { callee: string; caller: string } {
+  const callee = path.join(work, 'callee-408.xml');
+  writeFileSync(
+    callee,
+    `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="callee whose phone times out">
+  <recv request="INVITE" crlf="true"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 408 Request Timeout
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv request="ACK"/>
+</scenario>
+`,
+  );
+  const cancel = readFileSync(path.join(sippFixtures, 'call-cancel.xml'), 'utf8');
+  // The authenticated INVITE of call-cancel.xml, then the 480 instead of ringing and cancelling.
+  const head = cancel.slice(0, cancel.lastIndexOf('  <recv response="100" optional="true"/>'));
+  const caller = path.join(work, 'caller-480.xml');
+  writeFileSync(
+    caller,
+    `${head}  <recv response="100" optional="true"/>
+  <recv response="480">
+    <action>
+      <ereg regexp="^SIP/2.0 480 Temporarily Unavailable\r" search_in="msg" check_it="true" assign_to="status_line"/>
+      <log message="final: [$status_line]"/>
+    </action>
+  </recv>
+  <send>
+    <![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      [last_Via:]
+      From: <sip:[field0]@[remote_ip]>;tag=[pid]SIPpTag[call_number]
+      [last_To:]
+      Call-ID: [call_id]
+      CSeq: 2 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+</scenario>
+`,
+  );
+  return { callee, caller };
+}
+
 async function canBind(port: number, address = '0.0.0.0'): Promise<boolean> {
   const socket = dgram.createSocket('udp4');
   return new Promise((resolve) => {
@@ -431,6 +491,21 @@ describe('calls through the B2BUA, against SIPp', () => {
       ended_by: 'caller',
       answered_at: null,
     });
+  }, 120_000);
+
+  // KNOWN DEFECT (src/calls/b2bua.ts, callOut, not this suite's to change): a 408 from the callee
+  // is passed to the caller as 480 but with the callee's reason phrase, "480 Request Timeout".
+  // The fix there: keep `response.reason` only when the status is passed unchanged, else use
+  // reasonPhrases[480] ("Temporarily Unavailable"). Skipped until then: it cannot pass without it.
+  it.skip('a 408 from the callee reaches the caller as 480 Temporarily Unavailable (status and reason paired)', async () => {
+    const scenarios = timeoutScenarios();
+    const calleeRun = await callee(scenarios.callee, 0, await sippMediaPort());
+    const callerResult = await caller(scenarios.caller, '1002', 0, await sippMediaPort());
+    const calleeResult = await calleeRun.result;
+    expect(calleeResult.status, calleeResult.output).toBe(0);
+    expect(callerResult.status, callerResult.output).toBe(0);
+    const record = await nextRecord();
+    expect(record).toMatchObject({ callee: '1002', disposition: 'no-answer', answered_at: null });
   }, 120_000);
 
   it('hold by re-INVITE (sendonly → recvonly, the callee hears music) and resume (sendrecv)', async () => {
