@@ -283,23 +283,25 @@ describe('calls through the B2BUA, against SIPp', () => {
     scenario: string,
     pauseMs: number,
     mediaPort: number,
+    phone: { extension: string; port: number; extra?: string[] } = { extension: '1002', port: calleePort },
   ): Promise<{ result: Promise<SippResult> }> {
+    const port = phone.port;
     const run = runSipp(
       target,
       [
         '-sf',
         scenario,
         '-s',
-        '1002',
+        phone.extension,
         '-p',
-        String(calleePort),
+        String(port),
         '-mp',
         String(mediaPort),
         '-d',
         String(pauseMs),
         '-m',
         '1',
-        ...trace('callee'),
+        ...(phone.extra ?? trace('callee')),
       ],
       90_000,
     );
@@ -310,10 +312,11 @@ describe('calls through the B2BUA, against SIPp', () => {
     let listening = false;
     const deadline = Date.now() + 20_000;
     while (!listening && !exited && Date.now() < deadline) {
-      listening = !(await canBind(calleePort));
+      listening = !(await canBind(port));
       if (!listening) await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    if (!listening) throw new Error(`SIPp as 1002 did not bind port ${calleePort}: ${(await run).output}`);
+    if (!listening)
+      throw new Error(`SIPp as ${phone.extension} did not bind port ${port}: ${(await run).output}`);
     // Wrapped: an async function that returned the promise itself would wait for SIPp to end.
     return { result: run };
   }
@@ -337,23 +340,21 @@ describe('calls through the B2BUA, against SIPp', () => {
     return [...teller.calls.calls][0];
   }
 
-  beforeAll(async () => {
-    teller = await startTestTeller({ env: { TELLER_SIP_DIGEST_ALGORITHMS: 'MD5' } });
-    target = `127.0.0.1:${teller.sip.port}`;
-    calleePort = await freeUdpPort();
+  /** SIPp registers `extension` (digest) from `port`, where a later SIPp plays its phone. */
+  async function register(extension: string, port: number): Promise<void> {
     const registered = await runSipp(
       target,
       [
         '-sf',
         path.join(sippFixtures, 'register.xml'),
         '-s',
-        '1002',
+        extension,
         '-au',
-        '1002',
+        extension,
         '-ap',
         'teller-demo',
         '-p',
-        String(calleePort),
+        String(port),
         '-mp',
         String(await sippMediaPort()),
         '-m',
@@ -361,7 +362,14 @@ describe('calls through the B2BUA, against SIPp', () => {
       ],
       60_000,
     );
-    if (registered.status !== 0) throw new Error(`1002 did not register: ${registered.output}`);
+    if (registered.status !== 0) throw new Error(`${extension} did not register: ${registered.output}`);
+  }
+
+  beforeAll(async () => {
+    teller = await startTestTeller({ env: { TELLER_SIP_DIGEST_ALGORITHMS: 'MD5' } });
+    target = `127.0.0.1:${teller.sip.port}`;
+    calleePort = await freeUdpPort();
+    await register('1002', calleePort);
   }, 120_000);
   afterAll(() => teller?.close());
 
@@ -507,6 +515,90 @@ describe('calls through the B2BUA, against SIPp', () => {
     const record = await nextRecord();
     expect(record).toMatchObject({ callee: '1002', disposition: 'no-answer', answered_at: null });
   }, 120_000);
+
+  it('blind transfer: 1002 REFERs 1001 to 1003 — 202, NOTIFY sipfrag from 100 Trying to 200 OK, 1003 rings and answers, 1002 is released, 1001 and 1003 talk', async () => {
+    const targetPort = await freeUdpPort();
+    await register('1003', targetPort);
+    // 1003 answers and sends a 1000 Hz tone; 1002 (before it transfers) a 700 Hz one; 1001 440 Hz.
+    const targetRun = await callee(
+      scenarioPlaying('callee-answer.xml', [{ kind: 'tone', frequency: 1000, durationMs: 6000 }]),
+      0,
+      await sippMediaPort(),
+      { extension: '1003', port: targetPort, extra: trace('target') },
+    );
+    const notifyLog = path.join(work, `transferor-${fileCount++}.log`);
+    const transferor = path.join(work, `${fileCount++}-refer-transferor.xml`);
+    writeFileSync(
+      transferor,
+      readFileSync(
+        scenarioPlaying('refer-transferor.xml', [{ kind: 'tone', frequency: 700, durationMs: 1000 }]),
+        'utf8',
+      ).replaceAll('@TARGET@', '1003'),
+    );
+    const transferorRun = await callee(transferor, 1500, await sippMediaPort(), {
+      extension: '1002',
+      port: calleePort,
+      extra: ['-trace_msg', '-message_file', notifyLog],
+    });
+    const callerRun = caller(
+      scenarioPlaying('call-audio.xml', [{ kind: 'tone', frequency: 440, durationMs: 9000 }]),
+      '1002',
+      8000,
+      await sippMediaPort(),
+    );
+
+    // Once 1003's leg is bridged to 1001's, each is recorded on its own (as in the bridged test).
+    const call = await callWhen((c) => c.b?.party === '1003' && c.mixId !== undefined);
+    const a = call.a.endpoint.id;
+    const b = call.b!.endpoint.id;
+    const aFile = path.join(work, 'transfer-a.wav');
+    const bFile = path.join(work, 'transfer-b.wav');
+    const stopped = new Set<string>();
+    const stop = teller.media.on('recording-stopped', (event) => stopped.add(event.path));
+    await teller.media.record(a, { path: aFile });
+    await teller.media.record(b, { path: bFile });
+
+    const [callerResult, transferorResult, targetResult] = await Promise.all([
+      callerRun,
+      transferorRun.result,
+      targetRun.result,
+    ]);
+    expect(transferorResult.status, transferorResult.output).toBe(0);
+    expect(targetResult.status, targetResult.output).toBe(0);
+    expect(callerResult.status, callerResult.output).toBe(0);
+    expect(await waitUntil(() => stopped.has(aFile) && stopped.has(bFile), 20_000)).toBe(true);
+    stop();
+
+    // RFC 3515 §2.4.5: the NOTIFYs carry the transfer's progress as sipfrag status lines, the
+    // last (subscription terminated) the final answer of 1003.
+    const notifies = readFileSync(notifyLog, 'utf8')
+      .replaceAll('\r\n', '\n')
+      .split(/\n-{20,}[^\n]*\n/)
+      .filter((block) => /message received/.test(block))
+      .map((block) => block.slice(block.indexOf(':\n') + 2).trim())
+      .filter((message) => message.startsWith('NOTIFY '));
+    const frags = notifies.map(
+      (m) =>
+        m
+          .slice(m.indexOf('\n\n') + 2)
+          .trim()
+          .split('\n')[0],
+    );
+    expect(frags[0]).toBe('SIP/2.0 100 Trying');
+    expect(frags.at(-1)).toBe('SIP/2.0 200 OK');
+    expect(frags.filter((f) => f !== 'SIP/2.0 180 Ringing').length).toBe(2);
+    expect(notifies.at(-1)).toMatch(/Subscription-State:\s*terminated/i);
+    expect(notifies.every((m) => /Event:\s*refer/i.test(m) && /message\/sipfrag/i.test(m))).toBe(true);
+
+    const record = await nextRecord();
+    expect(record).toMatchObject({ caller: '1001', disposition: 'answered', ended_by: 'caller' });
+    // After the transfer 1001 and 1003 hear each other, and nothing of 1002.
+    expect(energyShare(channelSamples(aFile, 1), 440)).toBeGreaterThan(0.8);
+    expect(energyShare(channelSamples(aFile, 2), 1000)).toBeGreaterThan(0.8);
+    expect(energyShare(channelSamples(bFile, 1), 1000)).toBeGreaterThan(0.8);
+    expect(energyShare(channelSamples(bFile, 2), 440)).toBeGreaterThan(0.8);
+    expect(energyShare(channelSamples(aFile, 2), 700)).toBeLessThan(0.05);
+  }, 150_000);
 
   it('hold by re-INVITE (sendonly → recvonly, the callee hears music) and resume (sendrecv)', async () => {
     const calleeRun = await callee(
