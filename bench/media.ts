@@ -37,11 +37,13 @@ interface StreamState {
   target: number;
   seq: number;
   ts: number;
-  firstSeq: number;
-  maxExt: number;
+  /** RTP timestamp of the first packet received, −1 before; a packet's place in time is its timestamp. */
+  firstTs: number;
+  /** The furthest timestamp received, in samples after the first. */
+  maxSpan: number;
   received: number;
   late: number;
-  /** The smallest (arrival − index·20 ms) seen: the stream's on-time reference. */
+  /** The smallest (arrival − timestamp) seen: the stream's on-time reference. */
   base: number;
 }
 
@@ -81,25 +83,25 @@ async function generatorMain(): Promise<void> {
                 target: 0,
                 seq: Math.floor(Math.random() * 65536),
                 ts: 0,
-                firstSeq: -1,
-                maxExt: -1,
+                firstTs: -1,
+                maxSpan: 0,
                 received: 0,
                 late: 0,
                 base: Number.POSITIVE_INFINITY,
               };
               socket.on('message', (msg) => {
                 if (!measuring || msg.length < 12) return;
-                const seq = msg.readUInt16BE(2);
                 const now = performance.now();
-                if (s.firstSeq < 0) {
-                  s.firstSeq = seq;
-                  s.maxExt = seq;
-                }
-                // extend against the highest so far (RFC 3550 §A.1 arithmetic)
-                const ext = s.maxExt + ((((seq - (s.maxExt & 0xffff)) & 0xffff) << 16) >> 16);
-                if (ext > s.maxExt) s.maxExt = ext;
+                // Timestamps, not sequence numbers: the engine skips ticks when it falls behind,
+                // advancing the timestamp (RFC 3550 §5.1) without using sequence numbers, so a
+                // skip is a lost frame here, not a delay that grows for the rest of the run.
+                const ts = msg.readUInt32BE(4);
+                if (s.firstTs < 0) s.firstTs = ts;
+                const span = (ts - s.firstTs) >>> 0;
+                if (span > 0x7fffffff) return; // older than the first packet seen
+                if (span > s.maxSpan) s.maxSpan = span;
                 s.received++;
-                const offset = now - (ext - s.firstSeq) * FRAME_MS;
+                const offset = now - span / 8;
                 if (offset < s.base) s.base = offset;
                 if (offset - s.base > LATE_MS) s.late++;
               });
@@ -174,7 +176,7 @@ async function generatorMain(): Promise<void> {
       for (const s of streams) {
         received += s.received;
         late += s.late;
-        if (s.firstSeq >= 0) expected += s.maxExt - s.firstSeq + 1;
+        if (s.firstTs >= 0) expected += Math.floor(s.maxSpan / 160) + 1;
       }
       const report: GeneratorReport = {
         sent,
