@@ -189,7 +189,7 @@ async function connect(leg: WebRtcLeg): Promise<PlainPeer> {
   return plain;
 }
 
-describe('WebRtcGateway with Chromium', () => {
+describe('WebRtcGateway with Chromium', { timeout: 120_000 }, () => {
   it('answers Chromium’s offer: its microphone arrives as plain PCMU, and RTP sent back reaches it', async () => {
     page = await openPage();
     const offer = await browserOffer(page);
@@ -250,6 +250,25 @@ describe('WebRtcGateway with Chromium', () => {
     const plain = await connect(leg);
     await until('audio from Chromium', () => plain.received.length > 20);
     expect(plain.received.every((p) => p.payloadType === 0)).toBe(true);
+  });
+
+  it('connects when the answer reaches Chromium long after the offer (the callee rang first)', async () => {
+    const patient = new WebRtcGateway({ connectTimeoutMs: 3000 });
+    cleanup.push(() => patient.close());
+    page = await openPage();
+    const { leg, answer } = await patient.acceptOffer(await browserOffer(page));
+    const errors: string[] = [];
+    leg.on('error', (e) => errors.push(e.code));
+    const plain = await PlainPeer.open();
+    cleanup.push(() => plain.close());
+    leg.connectPlain(plain.address);
+    // Twice the connect timeout passes before the call layer sends the 200 with the answer.
+    await sleep(6000);
+    expect(errors).toEqual([]);
+    await applyAnswer(page, answer);
+    leg.answerDelivered();
+    await leg.connected();
+    await until('audio from Chromium', () => plain.received.length > 20);
   });
 
   it('offers to Chromium (Teller calls the agent’s browser) and carries audio both ways once it answers', async () => {

@@ -162,7 +162,7 @@ async function browserCall(
   return { browser, leg, answer, plain };
 }
 
-describe('WebRtcGateway answering a browser', () => {
+describe('WebRtcGateway answering a browser', { timeout: 60_000 }, () => {
   it('answers with one G.711 codec and telephone-event/8000 over DTLS-SRTP, nothing else', async () => {
     const { answer, leg } = await browserCall();
     const audio = answer.split(/\r\n/).find((l) => l.startsWith('m=audio'));
@@ -351,7 +351,7 @@ describe('WebRtcGateway answering a browser', () => {
   });
 });
 
-describe('WebRtcGateway offering to a browser', () => {
+describe('WebRtcGateway offering to a browser', { timeout: 60_000 }, () => {
   it('offers PCMU, PCMA and telephone-event, takes the browser’s answer and relays both ways', async () => {
     const { leg, offer } = await gateway.createOffer();
     cleanup.push(() => leg.close());
@@ -387,7 +387,7 @@ describe('WebRtcGateway offering to a browser', () => {
   });
 });
 
-describe('WebRtcGateway with the media engine', () => {
+describe('WebRtcGateway with the media engine', { timeout: 60_000 }, () => {
   let engine: MediaEngine;
 
   beforeAll(async () => {
@@ -437,7 +437,7 @@ describe('WebRtcGateway with the media engine', () => {
   });
 });
 
-describe('WebRtcGateway failures', () => {
+describe('WebRtcGateway failures', { timeout: 60_000 }, () => {
   it('refuses bad SDP with a clear error and leaves nothing open', async () => {
     const size = gateway.size;
     const browser = new BrowserPeer();
@@ -480,17 +480,23 @@ describe('WebRtcGateway failures', () => {
     expect(leg.state).toBe('closed');
   });
 
-  it('a browser that never answers ICE checks times out as an error event', async () => {
-    const quick = new WebRtcGateway({ iceUseIpv6: false, connectTimeoutMs: 1500 });
+  it('waits while the call layer holds the answer, then times out as an error event once the browser has it and never connects', async () => {
+    const quick = new WebRtcGateway({ iceUseIpv6: false, connectTimeoutMs: 1000 });
     cleanup.push(() => quick.close());
     const browser = new BrowserPeer();
     cleanup.push(() => browser.close());
-    // The browser is given no answer, so it never answers our checks.
+    // The browser is never given the answer, so it never checks or answers our checks.
     const { leg } = await quick.acceptOffer(await browser.offer());
     const errors: string[] = [];
     leg.on('error', (e) => errors.push(e.code));
+    // A callee ringing: the 200 with our answer is not sent yet, so no deadline runs.
+    await sleep(2500);
+    expect(leg.state).toBe('connecting');
+    expect(errors).toEqual([]);
+    leg.answerDelivered();
     await expect(leg.connected()).rejects.toMatchObject({ code: 'WEBRTC_CONNECT_TIMEOUT' });
     expect(errors).toEqual(['WEBRTC_CONNECT_TIMEOUT']);
+    expect(leg.state).toBe('failed');
     await quick.close();
     expect(quick.size).toBe(0);
     await expect(quick.createOffer()).rejects.toMatchObject({ code: 'WEBRTC_CLOSED' });

@@ -183,6 +183,12 @@ export class WebRtcLeg {
       ...settings.peer,
       codecs: { audio: weriftCodecs(settings.codecs) },
       headerExtensions: { audio: [] },
+      // Called for each binding request that passed its integrity check (RFC 8445 §7.3): the
+      // browser can only send one once it holds our answer, so the connect clock starts here.
+      iceFilterStunResponse: () => {
+        this.answerDelivered();
+        return true;
+      },
     });
     const sub = <T extends unknown[]>(
       event: { subscribe(fn: (...args: T) => void): { unSubscribe(): void } },
@@ -291,8 +297,27 @@ export class WebRtcLeg {
     this.requireState('answer', ['new']);
     const prepared = prepareOffer(offer, this.settings.codecs);
     const answer = await this.applyOffer(prepared);
-    this.startConnecting();
+    this.transition('connecting');
+    if (this.pc.connectionState === 'connected') this.onConnected();
     return answer;
+  }
+
+  /**
+   * Says that the browser now has our answer (the 200 carrying it was sent): ICE and DTLS must
+   * be up within the connect timeout from now. Until then a leg that answered an offer waits
+   * without a deadline, because the call layer may hold the answer while the callee rings. The
+   * browser's first ICE check starts the clock too, whichever comes first; a leg that made the
+   * offer starts it in `acceptAnswer`.
+   */
+  answerDelivered(): void {
+    if (this.current !== 'connecting' || this.timer !== undefined) return;
+    this.timer = setTimeout(() => {
+      this.fail(
+        'WEBRTC_CONNECT_TIMEOUT',
+        `WebRTC leg ${this.id}: ICE and DTLS not up ${this.settings.connectTimeoutMs} ms after the browser had the answer`,
+      );
+    }, this.settings.connectTimeoutMs);
+    this.timer.unref();
   }
 
   /** Our offer for a browser (the gateway's `createOffer`). */
@@ -322,7 +347,9 @@ export class WebRtcLeg {
       );
     }
     this.setMedia(media);
-    this.startConnecting();
+    this.transition('connecting');
+    if (this.pc.connectionState === 'connected') this.onConnected();
+    else this.answerDelivered();
   }
 
   /**
@@ -376,21 +403,6 @@ export class WebRtcLeg {
       if (s === 'failed') this.dtlsFailed = true;
     });
     this.unsubscribe.push(rtp.unSubscribe, state.unSubscribe);
-  }
-
-  private startConnecting(): void {
-    this.transition('connecting');
-    if (this.pc.connectionState === 'connected') {
-      this.onConnected();
-      return;
-    }
-    this.timer = setTimeout(() => {
-      this.fail(
-        'WEBRTC_CONNECT_TIMEOUT',
-        `WebRTC leg ${this.id}: ICE and DTLS not up after ${this.settings.connectTimeoutMs} ms`,
-      );
-    }, this.settings.connectTimeoutMs);
-    this.timer.unref();
   }
 
   private onConnected(): void {
