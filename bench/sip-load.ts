@@ -461,7 +461,8 @@ function windowFigures(s0: Snapshot, s1: Snapshot, sippNames: string[]) {
       lostPct: pct(lost, packetsIn + lost),
       latePct: pct(late, packetsIn),
       concealedPct: pct(concealed, packetsIn + lost),
-      discarded,
+      /** Received but dropped by the jitter buffer to bound delay: a worker that falls behind plays them out too late. */
+      discardedPct: pct(discarded, packetsIn),
       maxJitterMs: round(maxJitter),
       endpointsWithoutPackets: silent,
     },
@@ -643,6 +644,7 @@ async function holdLevel(
     const worst = Math.max(
       received.lostPct,
       received.latePct,
+      received.discardedPct,
       figures.sent.lateTicksPct,
       figures.sent.skippedTicksPct,
       options.probes > 0 ? probeReport.lostPct : 0,
