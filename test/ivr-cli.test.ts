@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { asId, type EventId } from '../src/core/index';
+import { asId, type CurrencyCode, type EventId } from '../src/core/index';
+import { zhAmount } from '../src/ivr/index';
 import { EventLog, openStore } from '../src/store/index';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -46,11 +47,13 @@ function teller(dataDir: string, args: string[], lines: string[] = []): Promise<
 }
 
 describe('teller ivr on the command line', () => {
-  it('simulates the live demo line from the store, keys typed on stdin', { timeout: 200_000 }, async () => {
+  it('simulates the live demo line from the store on the in-memory bank, keys typed on stdin', {
+    timeout: 200_000,
+  }, async () => {
     const data = path.join(temp, 'simulate');
     const run = await teller(
       data,
-      ['ivr', 'simulate', 'phone-banking', '--lang', 'zh'],
+      ['ivr', 'simulate', 'phone-banking', '--lang', 'zh', '--memory-bank'],
       ['1', '1', '123456', '9'],
     );
     expect(run.stderr).toContain('seeded the flows authenticate, phone-banking');
@@ -66,6 +69,62 @@ describe('teller ivr on the command line', () => {
     expect(unknown).toMatchObject({ code: 1, stderr: expect.stringContaining('no flow no-such-flow') });
     const badLang = await teller(data, ['ivr', 'simulate', 'phone-banking', '--lang', 'fr']);
     expect(badLang).toMatchObject({ code: 2, stderr: expect.stringContaining('--lang must be zh or en') });
+  });
+
+  it('simulates on the bank in the store: the balance from the ledger, three wrong PINs lock the customer there', {
+    timeout: 400_000,
+  }, async () => {
+    const data = path.join(temp, 'real-bank');
+    expect((await teller(data, ['seed', '--customers', '2'])).code).toBe(0);
+    const store = await openStore({ sqlitePath: path.join(data, 'teller.db') });
+    let zhang: { customer_id: string | null; balance: number };
+    try {
+      const phone = await store.db
+        .selectFrom('customer_phones')
+        .select('customer_id')
+        .where('phone', '=', '13800000001')
+        .executeTakeFirstOrThrow();
+      zhang = await store.db
+        .selectFrom('bank_accounts')
+        .select(['customer_id', 'balance'])
+        .where('customer_id', '=', phone.customer_id)
+        .where('kind', '=', 'current')
+        .where('currency', '=', 'CNY')
+        .executeTakeFirstOrThrow();
+    } finally {
+      await store.close();
+    }
+    // Zhang Wei's language is on his CRM profile: no language menu. 1 balance, the PIN, 9 to end.
+    const served = await teller(data, ['ivr', 'simulate', 'phone-banking'], ['1', '123456', '9']);
+    expect(served.code).toBe(0);
+    expect(served.stdout).toContain('♪ 身份验证成功。');
+    expect(served.stdout).toContain(
+      `人民币活期账户余额${zhAmount({ minor: Number(zhang.balance), currency: 'CNY' as CurrencyCode }).text}`,
+    );
+    expect(served.stdout).toContain('Call ended: self-service');
+
+    const locked = await teller(
+      data,
+      ['ivr', 'simulate', 'phone-banking'],
+      ['1', '000000', '000001', '000002'],
+    );
+    expect(locked.stdout).toContain('→ handed to queue general');
+    expect(locked.stdout).toContain('Call ended: agent');
+    const again = await teller(data, ['ivr', 'simulate', 'phone-banking'], ['1', '123456']);
+    expect(again.stdout).not.toContain('身份验证成功');
+    expect(again.stdout).toContain('Call ended: agent');
+
+    const after = await openStore({ sqlitePath: path.join(data, 'teller.db') });
+    try {
+      const credentials = await after.db
+        .selectFrom('bank_credentials')
+        .select(['pin_failures', 'pin_locked'])
+        .where('customer_id', '=', zhang.customer_id!)
+        .executeTakeFirstOrThrow();
+      expect(credentials).toEqual({ pin_failures: 3, pin_locked: 1 });
+    } finally {
+      await after.close();
+    }
   });
 
   it('validates, uploads, simulates a version before it is live, activates and rolls back', {

@@ -10,21 +10,29 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { simulateAcdCommand } from '../acd/index';
 import {
+  BankIvrBanking,
+  CrmIvrCustomers,
+  demoBankHolidays,
   demoPassword,
   demoUsers,
+  FetchIvrHttp,
+  LoggingIvrSms,
   openCore,
   seedDemoUsers,
   startTeller,
   type Teller,
   type TellerCore,
 } from '../app/index';
+import { StoreBank } from '../banking/index';
 import { ConfigError, loadConfig, type TellerConfig } from '../config/index';
-import { createLogger, isTellerError } from '../core/index';
-import { seedDemoBank } from '../crm/index';
+import { createLogger, type DomainEvents, type EventMeta, isTellerError } from '../core/index';
+import { StoreCrm, seedDemoBank } from '../crm/index';
 import {
   type ContainmentRow,
+  createDemoIvrPorts,
   type Flow,
   type FlowRepository,
+  HolidayCalendar,
   type IvrPorts,
   isLang,
   ivrError,
@@ -321,15 +329,62 @@ function instant(option: string, value: string | undefined): number | undefined 
   return at;
 }
 
+/** The bank's PIN lockout in the simulator: the StoreBank it builds and the IVR's countdown agree on it. */
+const simulatorPinFailures = 3;
+
 /**
- * The ports `teller ivr simulate` runs on — THE ONE PLACE TO SWAP IN THE REAL BANK. Until the
- * composition root exports its IVR adapters (`src/app/ivr-line.ts`: banking on `StoreBank`,
- * customers on the CRM), this answers undefined and the simulator runs on the in-memory demo
- * bank (Zhang Wei 13800000001 / PIN 123456, Li Na 13800000002 / PIN 654321) while the flows
- * come from the store.
+ * The ports `teller ivr simulate` runs on: the real bank and CRM on the store (channel `ivr`,
+ * PIN lockout, limits and idempotency as on the phone; money really moves and is audited),
+ * SMS receipts to the log, `fetch` for http steps, the demo holiday calendar. There is no ACD
+ * in a terminal: a hand-over or callback is printed and the call ends. With `--memory-bank`,
+ * the in-memory demo bank instead (nothing in the store changes but the flows' seed).
  */
-function simulatorPorts(_core: TellerCore): IvrPorts | undefined {
-  return undefined;
+async function simulatorPorts(core: TellerCore, memoryBank: boolean): Promise<IvrPorts | undefined> {
+  if (memoryBank) return undefined;
+  const customersInStore = await core.store.db
+    .selectFrom('customers')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
+  if (Number(customersInStore?.n ?? 0) === 0) {
+    process.stderr.write(
+      'teller: the store has no bank customers; run `teller seed` (or start Teller once) for the demo bank, or use --memory-bank\n',
+    );
+  }
+  const publish = <K extends keyof DomainEvents & string>(
+    type: K,
+    payload: DomainEvents[K],
+    meta: EventMeta,
+  ) => core.bus.publish(type, payload, meta);
+  const bank = new StoreBank({
+    store: core.store,
+    clock: core.clock,
+    audit: core.audit,
+    maxPinFailures: simulatorPinFailures,
+    reportError: (error, context) => core.logger.error({ err: error }, `bank: ${context}`),
+    publish: (type, payload, meta) => publish(type, payload as DomainEvents[typeof type], meta),
+  });
+  const crm = new StoreCrm({
+    store: core.store,
+    clock: core.clock,
+    bank,
+    audit: core.audit,
+    publish: (type, payload, meta) => publish(type, payload as DomainEvents[typeof type], meta),
+  });
+  const customers = new CrmIvrCustomers(crm);
+  // The queue, recording and media of the in-memory set: the simulator prints prompts itself.
+  const { ports: terminal } = createDemoIvrPorts(core.clock);
+  return {
+    ...terminal,
+    banking: new BankIvrBanking({
+      bank,
+      maxPinFailures: simulatorPinFailures,
+      customerOf: (customerId) => customers.byId(customerId),
+    }),
+    customers,
+    sms: new LoggingIvrSms(core.logger),
+    http: new FetchIvrHttp(),
+    calendar: new HolidayCalendar(demoBankHolidays()),
+  };
 }
 
 /**
@@ -382,11 +437,12 @@ ivr
     '--caller <number>',
     "the caller's number (default 13800000001, Zhang Wei); 'none' for a withheld number",
   )
+  .option('--memory-bank', 'the in-memory demo bank instead of the bank in the store')
   .option('--verbose', 'print every step and event')
   .action(
     async (
       flow: string,
-      options: { lang?: string; version?: string; caller?: string; verbose?: boolean },
+      options: { lang?: string; version?: string; caller?: string; memoryBank?: boolean; verbose?: boolean },
     ) => {
       if (options.lang !== undefined && !isLang(options.lang))
         fail(`--lang must be zh or en (got "${options.lang}")`, 2);
@@ -399,7 +455,7 @@ ivr
       await withFlows(async (flows, core) => {
         const source = isFile ? { dir: null, main: flow } : await materialize(flows, flow, version);
         try {
-          const ports = simulatorPorts(core);
+          const ports = await simulatorPorts(core, options.memoryBank ?? false);
           await simulateIvr({
             flowPath: source.main,
             input: process.stdin,
