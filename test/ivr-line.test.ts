@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { createLogger, type Money, parseMoney, type StoredEvent } from '../src/c
 import type { IvrSession } from '../src/ivr/index';
 import { zhAmount } from '../src/ivr/index';
 import { waitUntil } from './fixtures/sipp/peers';
-import { rtpStream, writePcap } from './support/pcap';
+import { rtpStream, type StreamPart, writePcap } from './support/pcap';
 import { freeUdpPort, runSipp, type SippResult, sippFixtures } from './support/sipp';
 
 /**
@@ -28,6 +29,8 @@ const liNa = { phone: '13800000002', pin: '654321' };
 /** One keying of the caller: when the session is at `step` (its `visit`-th time), key `keys`. */
 interface Step {
   step: string;
+  /** The caller says something first: a tone of this frequency for `toneMs` (the test finds it in the recording). */
+  tone?: { frequency: number; ms: number };
   /** 'prompt': while the step's prompt plays (a barge-in); 'input': once it waits for keys (a PIN, a confirmation). */
   when: 'prompt' | 'input';
   keys: string;
@@ -135,7 +138,11 @@ async function callLine(caller: string, steps: Step[]): Promise<LineCall> {
   let timestamp = 320_000;
   const blocks: string[] = [];
   steps.forEach((step, i) => {
-    const packets = rtpStream([{ kind: 'keys', digits: step.keys, keyMs: 160, gapMs: 240 }], {
+    const parts: StreamPart[] = step.tone
+      ? [{ kind: 'tone', frequency: step.tone.frequency, durationMs: step.tone.ms, amplitude: 8000 }]
+      : [];
+    parts.push({ kind: 'keys', digits: step.keys, keyMs: 160, gapMs: 240 });
+    const packets = rtpStream(parts, {
       ssrc,
       firstSequence: sequence,
       firstTimestamp: timestamp,
@@ -276,6 +283,40 @@ async function endedRecord(id: string): Promise<CallRow> {
   throw new Error(`call ${id} did not end: ${JSON.stringify(row)}`);
 }
 
+/** Channel `channel` (1 left: the caller) of a WAV as 8 kHz 16-bit samples, decoded by sox. */
+function channelSamples(file: string, channel: 1 | 2): Int16Array {
+  const out = spawnSync(
+    'sox',
+    [file, '-t', 'raw', '-e', 'signed', '-b', '16', '-r', '8000', '-c', '1', '-', 'remix', String(channel)],
+    { maxBuffer: 256 * 1024 * 1024 },
+  );
+  if (out.status !== 0) throw new Error(`sox ${file}: ${out.stderr.toString()}`);
+  const bytes = out.stdout as Buffer;
+  return new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+}
+
+/** How many 20 ms blocks of `samples` are a clear tone of `frequency` (Goertzel power over block energy). */
+function toneBlocks(samples: Int16Array, frequency: number): number {
+  const coefficient = 2 * Math.cos((2 * Math.PI * frequency) / 8000);
+  let blocks = 0;
+  for (let i = 0; i + 160 <= samples.length; i += 160) {
+    let s1 = 0;
+    let s2 = 0;
+    let energy = 0;
+    for (let j = i; j < i + 160; j++) {
+      const x = samples[j]!;
+      const s0 = x + coefficient * s1 - s2;
+      s2 = s1;
+      s1 = s0;
+      energy += x * x;
+    }
+    if (energy / 160 < 500 * 500) continue;
+    const power = s1 * s1 + s2 * s2 - coefficient * s1 * s2;
+    if ((2 * power) / (160 * energy) > 0.8) blocks++;
+  }
+  return blocks;
+}
+
 /** What Teller logged as warnings and errors: the message of a failing expectation. */
 function problems(): string {
   return logLines.filter((line) => /"level":(40|50|60)/.test(line)).join('\n');
@@ -333,8 +374,9 @@ describe('the phone-banking line 8888 over SIP, RTP and RFC 4733', () => {
     const toKey = String(choosable.filter((a) => a !== from).indexOf(to) + 1);
 
     const call = await callLine(zhang.phone, [
-      { step: 'main-menu', when: 'prompt', keys: '1' },
-      { step: 'authenticate/pin', when: 'input', keys: zhang.pin },
+      // The caller speaks (440 Hz) before choosing, and again (880 Hz) before keying the PIN.
+      { step: 'main-menu', when: 'prompt', keys: '1', tone: { frequency: 440, ms: 1000 } },
+      { step: 'authenticate/pin', when: 'input', keys: zhang.pin, tone: { frequency: 880, ms: 1500 } },
       { step: 'anything-else', when: 'prompt', keys: '1' },
       { step: 'main-menu', visit: 2, when: 'prompt', keys: '3' },
       { step: 'transfer-menu', when: 'prompt', keys: '1' },
@@ -413,8 +455,12 @@ describe('the phone-banking line 8888 over SIP, RTP and RFC 4733', () => {
       { outcome: 'self-service', endedBy: 'flow', services: ['balance', 'transfer'] },
     ]);
 
-    // PCI: the recording was paused exactly while the PIN was keyed; no event and no log line
-    // carries the PIN or a card number.
+    // PCI: the recording was paused while the PIN was keyed — it holds the caller's voice from
+    // before (440 Hz) and nothing of what they sent during the entry (880 Hz, where in-band
+    // tones would be) — and no event and no log line carries the PIN or a card number.
+    const left = channelSamples(record.recording_path!, 1);
+    expect(toneBlocks(left, 440)).toBeGreaterThan(25);
+    expect(toneBlocks(left, 880)).toBe(0);
     const pci = sessionEvents(sessionId).map((e) => e.type);
     const paused = pci.indexOf('ivr.recording.paused');
     const entry = sessionEvents(sessionId, 'ivr.input').find(
