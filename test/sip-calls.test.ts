@@ -501,11 +501,9 @@ describe('calls through the B2BUA, against SIPp', () => {
     });
   }, 120_000);
 
-  // KNOWN DEFECT (src/calls/b2bua.ts, callOut, not this suite's to change): a 408 from the callee
-  // is passed to the caller as 480 but with the callee's reason phrase, "480 Request Timeout".
-  // The fix there: keep `response.reason` only when the status is passed unchanged, else use
-  // reasonPhrases[480] ("Temporarily Unavailable"). Skipped until then: it cannot pass without it.
-  it.skip('a 408 from the callee reaches the caller as 480 Temporarily Unavailable (status and reason paired)', async () => {
+  // The call layer passes the callee's 408 on as 480 with the 408's phrase; the SIP layer pairs
+  // every status with its own phrase, so the caller sees "480 Temporarily Unavailable".
+  it('a 408 from the callee reaches the caller as 480 Temporarily Unavailable (status and reason paired)', async () => {
     const scenarios = timeoutScenarios();
     const calleeRun = await callee(scenarios.callee, 0, await sippMediaPort());
     const callerResult = await caller(scenarios.caller, '1002', 0, await sippMediaPort());

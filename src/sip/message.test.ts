@@ -180,6 +180,19 @@ describe('parser and serializer', () => {
     expect(createResponse(invite, 486).headers.has('record-route')).toBe(false);
   });
 
+  it('pairs every status with its reason: a standard phrase of another status gives way to the right one', () => {
+    const invite = parseMessage(fixture('invite.sip')) as SipRequest;
+    // A callee's 408 passed on as 480 with the callee's reason.
+    expect(createResponse(invite, 480, { reason: 'Request Timeout' }).reason).toBe('Temporarily Unavailable');
+    expect(createResponse(invite, 480, { reason: 'request timeout' }).reason).toBe('Temporarily Unavailable');
+    // Its own phrase, a shared one (406 and 606 are both "Not Acceptable") and phrases of our own stay.
+    expect(createResponse(invite, 408, { reason: 'Request Timeout' }).reason).toBe('Request Timeout');
+    expect(createResponse(invite, 606, { reason: 'Not Acceptable' }).reason).toBe('Not Acceptable');
+    expect(createResponse(invite, 404, { reason: 'No Such Number' }).reason).toBe('No Such Number');
+    expect(createResponse(invite, 480).reason).toBe('Temporarily Unavailable');
+    expect(createResponse(invite, 499, { reason: 'Busy Here' }).reason).toBe('Unknown');
+  });
+
   it('builds a 100 Trying that echoes the Timestamp, with the delay when there was one (§8.2.6.1, §20.38)', () => {
     const stamped = (value: string) => {
       const message = parseMessage(

@@ -94,6 +94,26 @@ export const reasonPhrases: Readonly<Record<number, string>> = {
   606: 'Not Acceptable',
 };
 
+/** Which statuses each standard phrase belongs to (406 and 606 share "Not Acceptable"). */
+const phraseOwners = new Map<string, Set<number>>();
+for (const [status, phrase] of Object.entries(reasonPhrases)) {
+  const key = phrase.toLowerCase();
+  phraseOwners.set(key, (phraseOwners.get(key) ?? new Set()).add(Number(status)));
+}
+
+/**
+ * The reason phrase to send with `status`. A phrase of our own ("No Such Number") is kept, but
+ * the standard phrase of another status is a status changed without its reason — a B2BUA that
+ * passes a callee's 408 on as 480 must not say "480 Request Timeout" (§21: the phrase describes
+ * the code; operators and phones show it) — and gives way to the status's own phrase.
+ */
+function pairedReason(status: number, reason: string | undefined): string {
+  const own = reasonPhrases[status] ?? 'Unknown';
+  if (reason === undefined) return own;
+  const owners = phraseOwners.get(reason.toLowerCase());
+  return owners && !owners.has(status) ? own : reason;
+}
+
 function missing(name: string): SipError {
   return new SipError('SIP_MISSING_HEADER', 400, `Missing ${name} header`);
 }
@@ -269,7 +289,7 @@ export function createResponse(request: SipRequest, status: number, init: Respon
   return {
     kind: 'response',
     status,
-    reason: init.reason ?? reasonPhrases[status] ?? 'Unknown',
+    reason: pairedReason(status, init.reason),
     headers,
     body,
   };
