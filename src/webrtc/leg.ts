@@ -353,8 +353,9 @@ export class WebRtcLeg {
   }
 
   /**
-   * Answers a new offer from the browser on a leg already set up (a re-INVITE: hold, resume,
-   * ICE restart). The codec cannot change: the media endpoint behind the leg keeps its own.
+   * Answers a new offer from the browser on a leg already set up (a re-INVITE for hold or
+   * resume). The codec cannot change: the media endpoint behind the leg keeps its own. An ICE
+   * restart (new ufrag) is not supported yet: between werift peers the media stops after one.
    */
   async renegotiate(offer: string): Promise<string> {
     this.requireState('renegotiate', ['connecting', 'connected']);
