@@ -23,6 +23,7 @@ import {
   parseNameAddr,
   parseUri,
   readAnswer,
+  reasonPhrases,
   SdpOrigin,
   type ServerTransaction,
   type SipCallCore,
@@ -408,11 +409,13 @@ export class CallManager implements SipCallCore {
       leg.state = 'ended';
       this.byEndpoint.delete(endpoint.id);
       await this.o.media.closeEndpoint(endpoint.id).catch(() => undefined);
+      // A callee that timed out is "temporarily unavailable" to the caller (§21.4.18); the phrase
+      // goes with the status that is sent, not with the callee's.
       const status = response.status === 408 ? 480 : response.status;
       return {
         kind: 'failed',
         status,
-        reason: response.reason,
+        reason: status === response.status ? response.reason : (reasonPhrases[status] ?? response.reason),
         disposition: dispositionOf(response.status),
         endedBy: 'callee',
       };
