@@ -220,7 +220,9 @@ async function callLine(caller: string, steps: Step[]): Promise<LineCall> {
     );
     if (!ready || exited || session.state === 'ended') {
       throw new Error(
-        `the IVR did not reach ${step.step}#${visit}: at ${session.path.at(-1)} (${session.state}); SIPp ${exited?.output ?? 'running'}`,
+        `the IVR did not reach ${step.step}#${visit}: at ${session.path.at(-1)} (${session.state}); ` +
+          `failures ${JSON.stringify(sessionEvents(session.id, 'ivr.step.failed').map((e) => e.payload))}; ` +
+          `SIPp ${exited?.output ?? 'running'}\n${problems()}`,
       );
     }
     await nudge();
@@ -345,7 +347,9 @@ beforeAll(async () => {
       // SIPp calls as a trunk from loopback: no digest, the From user is the caller's number.
       TELLER_SIP_TRUSTED_ADDRESSES: '127.0.0.1',
     }),
-    { logger: createLogger('debug', logs), loginPerAddressPerMinute: 10_000 },
+    // The bank checks PINs with scrypt and writes an audit trail: on a machine shared with other
+    // test runs that can take longer than the line's 10 s, which would fail the step, not the test.
+    { logger: createLogger('debug', logs), loginPerAddressPerMinute: 10_000, ivrPortTimeoutMs: 60_000 },
   );
   teller.bus.onAny((event) => events.push(event));
   const login = await fetch(`${teller.httpUrl}/api/v1/auth/login`, {

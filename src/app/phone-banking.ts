@@ -40,6 +40,8 @@ export interface PhoneBankingDeps {
   crm: Crm;
   acd: AcdEngine;
   interactions: Interactions;
+  /** How long a session waits for a port (the IVR's default, 10 s, when absent). */
+  portTimeoutMs?: number;
 }
 
 export interface PhoneBanking {
@@ -91,6 +93,7 @@ export async function startPhoneBanking(deps: PhoneBankingDeps): Promise<PhoneBa
     sms: new LoggingIvrSms(logger),
     http: new FetchIvrHttp(),
     calendar: new HolidayCalendar(demoBankHolidays()),
+    ...(deps.portTimeoutMs ? { portTimeoutMs: deps.portTimeoutMs } : {}),
   });
   return { line, repository, flows };
 }

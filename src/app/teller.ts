@@ -48,6 +48,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Login attempts per minute per address; tests that log in often raise it. */
   loginPerAddressPerMinute?: number;
+  /** How long the IVR waits for the bank, CRM or ACD before a step fails (10 s); a test on a loaded machine raises it. */
+  ivrPortTimeoutMs?: number;
 }
 
 /** The demo service number (DESIGN.md): the phone-banking line. */
@@ -138,6 +140,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     crm,
     acd: acd.engine,
     interactions,
+    ...(options.ivrPortTimeoutMs ? { portTimeoutMs: options.ivrPortTimeoutMs } : {}),
   });
   const testLine = new TestLine(path.join(promptsDir, 'en', 'welcome.wav'), (error, context) =>
     logger.error({ err: error }, context),
