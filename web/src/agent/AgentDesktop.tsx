@@ -190,11 +190,9 @@ export function AgentDesktop({ user }: { user: User }) {
             <ContactContext
               contact={contact}
               queueName={
-                contact.interaction?.queueId
-                  ? queueName(contact.interaction.queueId)
-                  : offer
-                    ? queueName(offer.queueId)
-                    : null
+                (contact.interaction?.queueId ?? contact.queueId)
+                  ? queueName(contact.interaction?.queueId ?? contact.queueId)
+                  : null
               }
               verificationLevel={verification.level}
             />

@@ -123,7 +123,14 @@ export function DayCharts({ queues, samples }: DayChartsProps) {
             <ResponsiveContainer width="100%" height={220}>
               <BarChart data={outcomes}>
                 <CartesianGrid strokeDasharray="3 3" />
-                <XAxis dataKey="queue" />
+                <XAxis
+                  dataKey="queue"
+                  interval={0}
+                  angle={-20}
+                  textAnchor="end"
+                  height={56}
+                  tick={{ fontSize: 11 }}
+                />
                 <YAxis allowDecimals={false} />
                 <Tooltip />
                 <Legend />

@@ -1,4 +1,4 @@
-import { Alert, Badge, Card, Col, Row, Space, Typography } from 'antd';
+import { Alert, Badge, Card, Col, Row, Typography } from 'antd';
 import type { User } from '../api/types';
 import { ProblemAlert } from '../common/ProblemAlert';
 import { useI18n } from '../i18n/i18n';
@@ -19,7 +19,7 @@ export function SupervisorConsole({ user }: { user: User }) {
   const queueName = (id: string) => board.queues.find((q) => q.config.id === id)?.config.name ?? id;
 
   return (
-    <Space orientation="vertical" size="middle" className="supervisor-console full-width">
+    <div className="supervisor-console stack">
       <div className="console-bar">
         <Typography.Title level={2} className="page-title">
           {t('wallboard.title')}
@@ -63,6 +63,6 @@ export function SupervisorConsole({ user }: { user: User }) {
           </Card>
         </Col>
       </Row>
-    </Space>
+    </div>
   );
 }
