@@ -13,6 +13,7 @@ import { ivrRoutes, type LiveFlows } from '../ivr/index';
 import { MediaEngine } from '../media/index';
 import { SipServer } from '../sip/index';
 import { AuditTrail, EventLog, getMeta, openStore, type Store, setMeta } from '../store/index';
+import { WebRtcGateway } from '../webrtc/index';
 import { type AcdSetup, seedAcdConfig, startAcd } from './acd';
 import { seedDemoUsers } from './demo';
 import type { IvrLine } from './ivr-line';
@@ -151,9 +152,12 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
   bank.start();
   const records = new CallRecords(store.db, clock);
   await records.closeDangling();
+  // Browsers' WebRTC media ends here and is relayed as plain RTP to the media engine (ADR 010).
+  const webrtc = new WebRtcGateway({ logger });
   const calls = new CallManager({
     server: sip,
     media,
+    webrtc,
     records,
     clock,
     logger,
@@ -204,6 +208,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     await api.listen({ host: config.httpHost, port: config.httpPort });
   } catch (error) {
     await sip.close();
+    await webrtc.close();
     await media.close();
     await store.close();
     throw error;
@@ -240,6 +245,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
         await calls.hangUpAll();
         await phoneBanking.line.drain();
         await sip.close();
+        await webrtc.close();
         await media.close();
         acd.engine.close();
         await bank.stop();

@@ -1,7 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Clock, Logger } from '../core/index';
-import type { EndpointInfo, MediaEngine, MixId, RecordingId, StreamSettings } from '../media/index';
+import type {
+  EndpointInfo,
+  EndpointStats,
+  MediaEngine,
+  MixId,
+  RecordingId,
+  StreamSettings,
+} from '../media/index';
 import {
   AckWait,
   answerOffer,
@@ -33,6 +40,13 @@ import {
   type SipServer,
   sipUri,
 } from '../sip/index';
+import {
+  isWebRtcSdp,
+  WebRtcError,
+  type WebRtcGateway,
+  type WebRtcLeg,
+  type WebRtcLegStats,
+} from '../webrtc/index';
 import { AppCall } from './app-call';
 import type { AppCallEnd, CallApplication, DtmfSource } from './application';
 import type { CallRecord, CallRecords, Disposition } from './records';
@@ -56,6 +70,8 @@ export interface CallsOptions {
   holdMusic: string;
   /** Maps a dialled number to what it reaches. */
   route(dialled: string): Promise<Route>;
+  /** Ends browsers' WebRTC media (DTLS-SRTP, ICE) and relays it to plain RTP legs; without it, WebRTC offers get 488. */
+  webrtc?: WebRtcGateway;
   /** Call events, for the event log. */
   publish(type: 'call.started' | 'call.answered' | 'call.ended', record: CallRecord): void;
 }
@@ -72,6 +88,8 @@ class Leg {
   remoteHold = false;
   toTag: string | undefined;
   cancel: (() => void) | undefined;
+  /** A browser's leg: its WebRTC media is relayed to `endpoint` by this gateway leg. */
+  webrtc: WebRtcLeg | undefined;
 
   constructor(
     readonly role: 'uas' | 'uac',
@@ -196,17 +214,34 @@ export class CallManager implements SipCallCore {
       transaction.respond(createResponse(request, 488, { reason: 'SDP Offer Required' }));
       return;
     }
+    const offer = request.body.toString('utf8');
+    let web: { leg: WebRtcLeg; answer: string } | undefined;
+    if (isWebRtcSdp(offer)) {
+      if (!this.o.webrtc) {
+        transaction.respond(createResponse(request, 488, { reason: 'WebRTC Not Supported' }));
+        return;
+      }
+      try {
+        web = await this.o.webrtc.acceptOffer(offer);
+      } catch (error) {
+        if (!(error instanceof WebRtcError)) throw error;
+        const status = error.code === 'WEBRTC_SDP_INVALID' ? 400 : 488;
+        transaction.respond(createResponse(request, status, { reason: error.message.slice(0, 100) }));
+        return;
+      }
+    }
     const endpoint = await this.o.media.createEndpoint({});
     const origin = new SdpOrigin();
     let answer: { sdp: string; audio: NegotiatedAudio };
     try {
       answer = answerOffer(
-        request.body.toString('utf8'),
+        web ? web.leg.plainDescription() : offer,
         { address: this.o.server.advertisedHost, port: endpoint.port },
         origin,
       );
     } catch (error) {
       await this.o.media.closeEndpoint(endpoint.id);
+      await web?.leg.close();
       if (isSipError(error)) {
         transaction.respond(createResponse(request, error.status, { reason: error.reason }));
         return;
@@ -218,6 +253,12 @@ export class CallManager implements SipCallCore {
     const leg = new Leg('uas', flow, request, endpoint, callerName, origin);
     leg.audio = answer.audio;
     leg.toTag = newTag();
+    if (web) {
+      web.leg.connectPlain({ address: endpoint.bindAddress, port: endpoint.port });
+      leg.webrtc = web.leg;
+    }
+    // What the caller gets in our 200: a browser gets the gateway's WebRTC answer.
+    const callerSdp = web ? web.answer : answer.sdp;
     const record = await this.o.records.start({
       sipCallId: getCallId(request),
       caller: callerName,
@@ -229,13 +270,17 @@ export class CallManager implements SipCallCore {
     this.byInvite.set(transaction, call);
     this.byEndpoint.set(endpoint.id, { call, leg });
     this.o.publish('call.started', record);
+    leg.webrtc?.on('error', (error) => {
+      this.o.logger.warn({ err: error, call: record.id }, 'browser media failed');
+      void this.hangUp(call, leg, 'failed', 'system');
+    });
     // The caller hung up (CANCEL) while we were setting up.
     if (transaction.final !== undefined) {
       await this.endCall(call, 'cancelled', 'caller');
       return;
     }
     if (route.kind === 'app') {
-      await this.answer(call, leg, transaction, answer.sdp);
+      await this.answer(call, leg, transaction, callerSdp);
       const recording = path.join(this.o.recordingsDir, `${record.id}.wav`);
       call.recordingId = await this.o.media.record(endpoint.id, { path: recording });
       await this.o.records.answered(record, recording);
@@ -244,7 +289,7 @@ export class CallManager implements SipCallCore {
       if (!call.ended) this.startApp(call, route.app, caller.kind, dialled);
       return;
     }
-    await this.dialExtension(call, transaction, route.extension, answer.sdp);
+    await this.dialExtension(call, transaction, route.extension, callerSdp);
   }
 
   /** Gives the answered caller's leg to the application. */
@@ -289,6 +334,7 @@ export class CallManager implements SipCallCore {
       contentType: 'application/sdp',
     });
     transaction.respond(ok);
+    leg.webrtc?.answerDelivered();
     leg.dialog = Dialog.asUas(leg.invite, ok);
     leg.state = 'answered';
     this.byDialog.set(leg.dialog.key, { call, leg });
@@ -369,6 +415,20 @@ export class CallManager implements SipCallCore {
     } catch {
       return { kind: 'failed', status: 480, reason: 'Unreachable', disposition: 'failed', endedBy: 'system' };
     }
+    // A browser registered over WebSocket (ws or wss; both are 'ws' flows) gets a WebRTC offer; its media is relayed to a plain endpoint.
+    const browser = binding.protocol === 'ws';
+    let web: { leg: WebRtcLeg; offer: string } | undefined;
+    if (browser) {
+      if (!this.o.webrtc)
+        return {
+          kind: 'failed',
+          status: 488,
+          reason: 'WebRTC Not Supported',
+          disposition: 'failed',
+          endedBy: 'system',
+        };
+      web = await this.o.webrtc.createOffer();
+    }
     const endpoint = await this.o.media.createEndpoint({ near: near.endpoint.id });
     const origin = new SdpOrigin();
     const host = this.o.server.advertisedHost;
@@ -387,10 +447,11 @@ export class CallManager implements SipCallCore {
       cseq: 1,
       contact: parseNameAddr(`<${contactFor(this.o.server, flow)}>`, 'Contact'),
       headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, INFO, UPDATE']],
-      body: createOffer({ address: host, port: endpoint.port }, origin),
+      body: web ? web.offer : createOffer({ address: host, port: endpoint.port }, origin),
       contentType: 'application/sdp',
     });
     const leg = new Leg('uac', flow, invite, endpoint, extension, origin);
+    leg.webrtc = web?.leg;
     call.pending = leg;
     this.byEndpoint.set(endpoint.id, { call, leg });
     leg.cancel = () => {
@@ -409,6 +470,7 @@ export class CallManager implements SipCallCore {
       leg.state = 'ended';
       this.byEndpoint.delete(endpoint.id);
       await this.o.media.closeEndpoint(endpoint.id).catch(() => undefined);
+      await web?.leg.close();
       // A callee that timed out is "temporarily unavailable" to the caller (§21.4.18); the phrase
       // goes with the status that is sent, not with the callee's.
       const status = response.status === 408 ? 480 : response.status;
@@ -424,8 +486,34 @@ export class CallManager implements SipCallCore {
     leg.state = 'answered';
     this.byDialog.set(leg.dialog.key, { call, leg });
     await this.sendAck(leg, getCSeq(invite).seq);
-    leg.audio = readAnswer(response.body.toString('utf8'), { address: host, port: endpoint.port });
+    try {
+      if (web) await web.leg.acceptAnswer(response.body.toString('utf8'));
+      const answer = web ? web.leg.plainDescription() : response.body.toString('utf8');
+      leg.audio = readAnswer(answer, { address: host, port: endpoint.port });
+    } catch (error) {
+      // An answer we cannot use: the callee's leg is hung up and the call goes on without it.
+      this.o.logger.warn({ err: error, extension }, 'unusable answer from callee');
+      await this.sendBye(leg);
+      if (leg.dialog) this.byDialog.delete(leg.dialog.key);
+      this.byEndpoint.delete(endpoint.id);
+      await this.o.media.closeEndpoint(endpoint.id).catch(() => undefined);
+      await web?.leg.close();
+      return {
+        kind: 'failed',
+        status: 488,
+        reason: 'Not Acceptable Here',
+        disposition: 'failed',
+        endedBy: 'system',
+      };
+    }
     await this.o.media.updateEndpoint(endpoint.id, settingsOf(leg.audio));
+    if (web) {
+      web.leg.connectPlain({ address: endpoint.bindAddress, port: endpoint.port });
+      web.leg.on('error', (error) => {
+        this.o.logger.warn({ err: error, call: call.record.id }, 'browser media failed');
+        void this.hangUp(call, leg, 'failed', 'system');
+      });
+    }
     return { kind: 'answered', leg };
   }
 
@@ -520,15 +608,19 @@ export class CallManager implements SipCallCore {
         transaction.respond(createResponse(request, 488, { reason: 'SDP Offer Required' }));
         return;
       }
+      // A browser's offer goes to its gateway leg; the plain side's description says hold or resume.
+      const browserAnswer = leg.webrtc
+        ? await leg.webrtc.renegotiate(request.body.toString('utf8'))
+        : undefined;
       const answer = answerOffer(
-        request.body.toString('utf8'),
+        leg.webrtc ? leg.webrtc.plainDescription() : request.body.toString('utf8'),
         { address: this.o.server.advertisedHost, port: leg.endpoint.port },
         leg.origin,
       );
       await this.o.media.updateEndpoint(leg.endpoint.id, settingsOf(answer.audio));
       const ok = createResponse(request, 200, {
         headers: [['Contact', `<${contactFor(this.o.server, leg.flow)}>`]],
-        body: answer.sdp,
+        body: browserAnswer ?? answer.sdp,
         contentType: 'application/sdp',
       });
       transaction.respond(ok);
@@ -555,6 +647,11 @@ export class CallManager implements SipCallCore {
     } catch (error) {
       if (isSipError(error)) {
         transaction.respond(createResponse(request, error.status, { reason: error.reason }));
+        return;
+      }
+      if (error instanceof WebRtcError) {
+        const status = error.code === 'WEBRTC_SDP_INVALID' ? 400 : 488;
+        transaction.respond(createResponse(request, status, { reason: error.message.slice(0, 100) }));
         return;
       }
       this.o.logger.error({ err: error }, 're-INVITE failed');
@@ -618,6 +715,7 @@ export class CallManager implements SipCallCore {
     await this.notifyRefer(referrer, 200, 'OK', true);
     await this.sendBye(referrer);
     await this.o.media.closeEndpoint(referrer.endpoint.id).catch(() => undefined);
+    await referrer.webrtc?.close();
   }
 
   /** `Replaces: callid;to-tag=…;from-tag=…` names the referrer's consultation dialog (RFC 3891 §3). */
@@ -664,6 +762,8 @@ export class CallManager implements SipCallCore {
     await this.sendBye(consultation.leg);
     await this.o.media.closeEndpoint(referrer.endpoint.id).catch(() => undefined);
     await this.o.media.closeEndpoint(consultation.leg.endpoint.id).catch(() => undefined);
+    await referrer.webrtc?.close();
+    await consultation.leg.webrtc?.close();
     // The consultation call is over: its remaining leg now belongs to the transferred call.
     consultation.call.ended = true;
     this.calls.delete(consultation.call);
@@ -733,6 +833,37 @@ export class CallManager implements SipCallCore {
     await this.endCall(call, call.record.answeredAt ? 'answered' : disposition, endedBy);
   }
 
+  /**
+   * Media counters of every answered leg of the calls in progress: the media engine endpoint's,
+   * and for a browser's leg the WebRTC gateway leg's too (for operations and tests).
+   */
+  async legMedia(): Promise<
+    {
+      callId: string;
+      party: string;
+      role: 'uas' | 'uac';
+      endpoint: EndpointStats;
+      webrtc: WebRtcLegStats | undefined;
+    }[]
+  > {
+    const out = [];
+    for (const call of this.calls) {
+      for (const leg of [call.a, call.b]) {
+        if (leg?.state !== 'answered') continue;
+        const endpoint = await this.o.media.stats(leg.endpoint.id).catch(() => undefined);
+        if (!endpoint) continue;
+        out.push({
+          callId: call.record.id,
+          party: leg.party,
+          role: leg.role,
+          endpoint,
+          webrtc: leg.webrtc?.stats(),
+        });
+      }
+    }
+    return out;
+  }
+
   /** Hangs up every call (at shutdown). */
   async hangUpAll(): Promise<void> {
     await Promise.all([...this.calls].map((call) => this.hangUp(call, call.a, 'failed', 'system')));
@@ -754,7 +885,9 @@ export class CallManager implements SipCallCore {
     if (call.recordingId) await quietly(media.stopRecording(call.recordingId));
     await quietly(this.unbridge(call));
     await quietly(media.closeEndpoint(call.a.endpoint.id));
+    await quietly(call.a.webrtc?.close() ?? Promise.resolve());
     if (call.b) await quietly(media.closeEndpoint(call.b.endpoint.id));
+    await quietly(call.b?.webrtc?.close() ?? Promise.resolve());
     if (call.pending) this.byEndpoint.delete(call.pending.endpoint.id);
     await this.o.records.ended(call.record, disposition, endedBy);
     this.o.publish('call.ended', call.record);
