@@ -56,6 +56,7 @@ export function CallControls(props: CallControlsProps) {
   const [dialog, setDialog] = useState<'transfer' | 'conference' | null>(null);
   const [keypad, setKeypad] = useState(false);
   const [password, setPassword] = useState('');
+  const [dial, setDial] = useState('');
   const [establishedAt, setEstablishedAt] = useState<number | null>(null);
 
   const main: PhoneCall | undefined = snapshot.calls.find((c) => !c.consult);
@@ -128,8 +129,32 @@ export function CallControls(props: CallControlsProps) {
           </Space.Compact>
         </form>
       )}
+      {phone && !main && (
+        <form
+          className="dial"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const target = dial.trim();
+            if (target) void run(() => phone.call(target));
+          }}
+        >
+          <Space.Compact>
+            <Input
+              aria-label={t('call.dialNumber')}
+              placeholder={t('call.dialNumber')}
+              value={dial}
+              onChange={(e) => setDial(e.target.value.replace(/[^\d*#+]/g, ''))}
+              inputMode="tel"
+              autoComplete="off"
+            />
+            <Button htmlType="submit" disabled={!dial.trim() || snapshot.status !== 'registered'}>
+              {t('call.dial')}
+            </Button>
+          </Space.Compact>
+        </form>
+      )}
       {main && (
-        <Typography.Paragraph className="call-line" data-testid="call-line">
+        <Typography.Paragraph className="call-line" data-testid="call-line" data-state={main.state}>
           {t(`call.state.${main.state}`)} · {main.remote}
           {establishedAt !== null && ` · ${formatDuration(now - establishedAt)}`}
           {main.held && ` · ${t('call.onHold')}`}
