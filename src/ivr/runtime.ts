@@ -154,16 +154,24 @@ export interface AskOptions {
   flushFirst?: boolean;
 }
 
+/** Forgets the keys typed so far. */
+function* dropTypeAhead(): Gen<void> {
+  yield* input({ min: 0, max: 0, terminator: null, firstTimeoutMs: 0, interDigitTimeoutMs: 0, flush: true });
+}
+
 /** Prompt, listen, re-prompt on invalid or no input; the accepted digits, or null when the tries ran out. */
 export function* ask(ctx: StepContext, options: AskOptions): Gen<string | null> {
   let failures = 0;
   let flush = options.flushFirst ?? false;
   for (;;) {
+    // Type-ahead is dropped before the prompt, not after it: a key that barges in on the
+    // prompt (the first digit of a PIN keyed over "please enter your PIN") is the entry's.
+    if (flush) yield* dropTypeAhead();
+    flush = true;
     const u = new Utterance(ctx.lang);
     options.prompt(u);
     yield* play(u, options.bargeIn);
-    const entry = yield* input({ ...options.spec, flush });
-    flush = true;
+    const entry = yield* input({ ...options.spec, flush: false });
     const verdict = entry.digits === '' ? 'no-input' : options.accept(entry.digits);
     if (verdict === 'repeat') continue;
     ctx.emit('ivr.input', {
@@ -189,17 +197,8 @@ export function* ask(ctx: StepContext, options: AskOptions): Gen<string | null> 
  * ahead are dropped and the read-back cannot be skipped: a stray key must never move money.
  */
 export function* confirm(ctx: StepContext, readBack: Utterance): Gen<boolean> {
-  let flush = true;
   for (let attempt = 0; attempt < 3; attempt++) {
-    if (flush)
-      yield* input({
-        min: 0,
-        max: 0,
-        terminator: null,
-        firstTimeoutMs: 0,
-        interDigitTimeoutMs: 0,
-        flush: true,
-      });
+    yield* dropTypeAhead();
     yield* play(readBack, false);
     yield* play(new Utterance(ctx.lang).prompt('confirm/prompt'), true);
     const entry = yield* input({
@@ -225,7 +224,6 @@ export function* confirm(ctx: StepContext, readBack: Utterance): Gen<boolean> {
       new Utterance(ctx.lang).prompt(entry.digits === '' ? 'errors/no-input' : 'errors/invalid'),
       true,
     );
-    flush = true;
   }
   return false;
 }

@@ -298,6 +298,19 @@ describe('IVR session: PCI', () => {
     expect(session.verification).toBe('pin');
   });
 
+  it('takes the first PIN digit keyed over the PIN prompt (barge-in) as part of the PIN', async () => {
+    const { h, session } = verified({ service: { type: 'play', prompts: ['auth/ok'], next: 'bye' } });
+    await h.settle();
+    for (let i = 0; i < 100 && !h.demo.media.promptIds().includes('en/collect/pin'); i++) await h.advance(50);
+    expect(h.demo.media.promptIds()).toContain('en/collect/pin');
+    session.digit('1');
+    await h.untilInput(session);
+    await h.press(session, '23456');
+    await h.untilInput(session);
+    expect(session.verification).toBe('pin');
+    expect(h.events.of('ivr.input')[0]).toMatchObject({ result: 'ok', length: 6, masked: true });
+  });
+
   it('resumes the recording when the caller hangs up in the middle of a PIN', async () => {
     const { h, session } = verified({ service: bye });
     await h.untilInput(session);
