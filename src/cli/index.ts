@@ -77,7 +77,8 @@ function banner(teller: Teller): string {
       'Demo customers (public demo data, see docs/demo.md):',
       '  张伟 Zhang Wei   phone 13800000001  card 6222020000000001  telephone PIN 123456  affluent',
       '  Li Na 李娜       phone 13800000002  card 6222020000000002  telephone PIN 654321  private',
-      `  Service number  8888 (sip:8888@${teller.sip.advertisedHost}:${teller.sip.port})`,
+      `  Service number  8888 (sip:8888@${teller.sip.advertisedHost}:${teller.sip.port}) phone banking, zh/en`,
+      `  Line test       8889 (a prompt, your keys played back as tones, recorded)`,
     );
   }
   return `${lines.join('\n')}\n\n`;
