@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../core/index';
 import { AcdEngine, type AcdEngineOptions } from './engine';
 import type { AcdEvents } from './events';
+import { Random } from './sim/random';
 import type { AgentConfigInput, InteractionRecord, QueueConfigInput } from './types';
 
 type Recorded = { [K in keyof AcdEvents]: { type: K; payload: AcdEvents[K] } }[keyof AcdEvents];
@@ -591,6 +592,53 @@ describe('AcdEngine: estimates and statistics', () => {
     queue({ id: 'q' });
     clock.advance(12_000);
     expect(ofType('acd.queue.statistics').map((s) => s.at)).toEqual([1_005_000, 1_010_000]);
+  });
+
+  it('keeps the waiting count and the longest wait right through thousands of comings and goings', () => {
+    // One contact waits from start to end at the back of the line, so everything behind it in
+    // arrival order piles up and goes stale; offers that ring out come back with their old time.
+    const { clock, engine, queue, agent } = setup();
+    queue({ id: 'q', ringNoAnswerMs: 10_000 });
+    agent({ id: 'a1' }, false);
+    engine.login('a1');
+    const rng = new Random(5);
+    const waitingSince = new Map<string, number>();
+    engine.enqueue({ interactionId: 'long', queueId: 'q', priorityBoost: -100 });
+    waitingSince.set('long', clock.now());
+    let next = 0;
+    for (let step = 0; step < 6000; step++) {
+      clock.advance(1 + rng.int(50));
+      const r = rng.uniform();
+      const waiting = [...waitingSince.keys()].filter((id) => id !== 'long');
+      if (r < 0.5 || waiting.length < 5) {
+        const id = `c${next++}`;
+        engine.enqueue({ interactionId: id, queueId: 'q' });
+        waitingSince.set(id, clock.now());
+      } else if (r < 0.8) {
+        const id = waiting[rng.int(waiting.length)]!;
+        if (rng.uniform() < 0.5) engine.abandon(id);
+        else engine.cancel(id, 'test');
+        waitingSince.delete(id);
+      } else {
+        // The agent takes the head of the line: answers it, or lets it ring out (back at the head).
+        engine.setReady('a1');
+        const offered = engine.agentState('a1').state;
+        if (offered.kind !== 'reserved') throw new Error('a1 should have an offer');
+        if (rng.uniform() < 0.5) {
+          engine.accept('a1', offered.interactionId);
+          engine.setNotReady('a1', 'test');
+          engine.release('a1', offered.interactionId);
+          waitingSince.delete(offered.interactionId);
+        } else {
+          clock.advance(10_000);
+          expect(engine.agentState('a1').state).toEqual({ kind: 'not-ready', reason: 'no-answer' });
+        }
+      }
+      const stats = engine.queueStatistics('q');
+      expect(stats.waiting).toBe(waitingSince.size);
+      expect(stats.longestWaitMs).toBe(clock.now() - Math.min(...waitingSince.values()));
+    }
+    expect(engine.interactionState('long').state).toBe('waiting');
   });
 });
 

@@ -2,8 +2,8 @@ import { type AgentId, asId, type Clock, type CustomerId, type InteractionId } f
 import { AcdError, issuesToFields } from './errors';
 import type { AcdEvents, AcdPublisher } from './events';
 import { checkAgentTransition, checkInteractionTransition } from './machines';
-import { type ScheduledTask, Scheduler } from './scheduler';
-import { IndexedHeap, OrderedSet } from './structures';
+import { ScheduledTask, Scheduler } from './scheduler';
+import { IndexedHeap, OrderedSet, type TreeItem } from './structures';
 import {
   type AcdRecordPort,
   type AcdSnapshot,
@@ -74,6 +74,24 @@ const kindIndex: Record<AgentStateKind, number> = {
   'wrap-up': 5,
 };
 const kindCount = 6;
+
+/** `kindIndex` as a switch: the routing path reads it on every state change, and a switch beats a keyed load. */
+function kindNumber(kind: AgentStateKind): number {
+  switch (kind) {
+    case 'logged-out':
+      return 0;
+    case 'not-ready':
+      return 1;
+    case 'ready':
+      return 2;
+    case 'reserved':
+      return 3;
+    case 'busy':
+      return 4;
+    case 'wrap-up':
+      return 5;
+  }
+}
 const occCount = 0;
 const occSince = kindCount;
 const occTime = 2 * kindCount;
@@ -176,8 +194,10 @@ interface Membership {
   entries: PoolEntry[];
 }
 
+/** An agent's statistics for the current interval, kept in the agent's record (one object less to reach). */
 interface AgentStats {
-  epoch: number;
+  /** The interval these belong to; older ones are zeroed on first touch (`agentStats`). */
+  statsEpoch: number;
   timeIn: number[];
   offered: number;
   noAnswer: number;
@@ -185,7 +205,7 @@ interface AgentStats {
   handleSumMs: number;
 }
 
-interface AgentRec {
+interface AgentRec extends AgentStats {
   id: AgentId;
   seq: number;
   config: AgentConfig;
@@ -203,15 +223,16 @@ interface AgentRec {
   busyAccumMs: number;
   loadChangedAt: number;
   memberships: Map<QueueRec, Membership>;
+  /** The same memberships as a list, for the routing loops (no iterator to allocate). */
+  membershipList: Membership[];
   /** The queues whose base requirements the agent meets (its statistics queues). */
   baseQueues: QueueRec[];
   targeted: OrderedSet<Ix> | null;
   /** Engine-relative time from which the current state's time is still to be accounted. */
   accSince: number;
-  stats: AgentStats;
 }
 
-interface Ix {
+interface Ix extends TreeItem<Ix> {
   id: InteractionId;
   queue: QueueRec;
   channelIx: number;
@@ -244,7 +265,12 @@ interface Ix {
   releasedAt: number;
   /** Offer deadline while offered, wrap-up deadline in wrap-up. */
   deadline: number;
+  /** The armed deadline (this interaction's own task), or null. */
   timer: ScheduledTask | null;
+  /** The one task this interaction uses for every deadline, made on first need. */
+  task: ScheduledTask | null;
+  /** The state the armed deadline belongs to: it does nothing once the interaction has moved on. */
+  timerFor: InteractionState;
   nextAnnounceAt: number;
   ewtAtEnqueue: number | null;
 }
@@ -262,19 +288,33 @@ function arrivedBefore(a: Ix, b: Ix): boolean {
  */
 class ArrivalOrder {
   count = 0;
-  private list: Ix[] = [];
-  private tokens: number[] = [];
+  /** A ring of (item, token) from `head` to `tail` (indexes grow; masked into the ring). */
+  private list: (Ix | null)[] = new Array<Ix | null>(16).fill(null);
+  private tokens: number[] = new Array<number>(16).fill(0);
+  private mask = 15;
   private head = 0;
+  private tail = 0;
+  /** When and in what order the last entry of the ring arrived, as it was then (the item may have moved on). */
+  private lastAt = Number.NEGATIVE_INFINITY;
+  private lastOrder = 0;
   private readonly late = new IndexedHeap<Ix>(arrivedBefore);
 
   add(ix: Ix): void {
     this.count++;
     ix.parkToken++;
     this.trim();
-    const last = this.list[this.list.length - 1];
-    if (this.head === this.list.length || last === undefined || !arrivedBefore(ix, last)) {
-      this.list.push(ix);
-      this.tokens.push(ix.parkToken);
+    if (
+      this.head === this.tail ||
+      ix.enqueuedAt > this.lastAt ||
+      (ix.enqueuedAt === this.lastAt && ix.order > this.lastOrder)
+    ) {
+      if (this.tail - this.head > this.mask) this.makeRoom();
+      const slot = this.tail & this.mask;
+      this.list[slot] = ix;
+      this.tokens[slot] = ix.parkToken;
+      this.tail++;
+      this.lastAt = ix.enqueuedAt;
+      this.lastOrder = ix.order;
     } else {
       this.late.push(ix);
     }
@@ -288,21 +328,71 @@ class ArrivalOrder {
 
   oldest(): Ix | undefined {
     this.trim();
-    const first = this.head < this.list.length ? this.list[this.head] : undefined;
+    const first = this.head < this.tail ? this.list[this.head & this.mask]! : undefined;
     const late = this.late.peek();
     if (first === undefined) return late;
     if (late === undefined) return first;
     return arrivedBefore(late, first) ? late : first;
   }
 
+  /** Drops stale entries from the front (their item left, or came back with a newer token). */
   private trim(): void {
     const list = this.list;
-    while (this.head < list.length && this.tokens[this.head] !== list[this.head]!.parkToken) this.head++;
-    if (this.head > 1024 && this.head * 2 > list.length) {
-      this.list = list.slice(this.head);
-      this.tokens = this.tokens.slice(this.head);
-      this.head = 0;
+    const tokens = this.tokens;
+    const mask = this.mask;
+    while (this.head < this.tail) {
+      const slot = this.head & mask;
+      if (tokens[slot] === list[slot]!.parkToken) break;
+      list[slot] = null;
+      this.head++;
     }
+  }
+
+  /**
+   * The ring is full. Entries behind a contact that waits long go stale in the middle (their
+   * items left) but stay until the front passes them; when at least half are stale, squeeze them
+   * out in place (O(n), paid for by the n/2 arrivals that filled the room), else double the ring.
+   */
+  private makeRoom(): void {
+    const size = this.tail - this.head;
+    const live = this.count - 1 - this.late.size;
+    if (live * 2 > size) {
+      this.grow();
+      return;
+    }
+    const list = this.list;
+    const tokens = this.tokens;
+    const mask = this.mask;
+    let kept = 0;
+    for (let i = 0; i < size; i++) {
+      const from = (this.head + i) & mask;
+      const ix = list[from]!;
+      const token = tokens[from]!;
+      list[from] = null;
+      if (token !== ix.parkToken) continue;
+      const to = (this.head + kept) & mask;
+      list[to] = ix;
+      tokens[to] = token;
+      kept++;
+    }
+    this.tail = this.head + kept;
+  }
+
+  private grow(): void {
+    const size = this.tail - this.head;
+    const capacity = (this.mask + 1) * 2;
+    const list = new Array<Ix | null>(capacity).fill(null);
+    const tokens = new Array<number>(capacity).fill(0);
+    for (let i = 0; i < size; i++) {
+      const slot = (this.head + i) & this.mask;
+      list[i] = this.list[slot]!;
+      tokens[i] = this.tokens[slot]!;
+    }
+    this.list = list;
+    this.tokens = tokens;
+    this.mask = capacity - 1;
+    this.head = 0;
+    this.tail = size;
   }
 }
 
@@ -340,9 +430,13 @@ function poolOrder(config: QueueConfig, channelIx: number): (a: PoolEntry, b: Po
   }
 }
 
+/** Takes the interaction out of the agent's hands, keeping the order of the rest (no `splice`: it allocates). */
 function dropWork(agent: AgentRec, ix: Ix): void {
-  const index = agent.work.indexOf(ix);
-  if (index >= 0) agent.work.splice(index, 1);
+  const work = agent.work;
+  const index = work.indexOf(ix);
+  if (index < 0) return;
+  for (let i = index + 1; i < work.length; i++) work[i - 1] = work[i]!;
+  work.pop();
 }
 
 function meets(skills: Map<string, number>, thresholds: Map<string, number>): boolean {
@@ -352,6 +446,58 @@ function meets(skills: Map<string, number>, thresholds: Map<string, number>): bo
 
 function zeroByKind(): Record<AgentStateKind, number> {
   return { 'logged-out': 0, 'not-ready': 0, ready: 0, reserved: 0, busy: 0, 'wrap-up': 0 };
+}
+
+/** Shared by interactions that bring no attributes (never mutated: records and events only read it). */
+const noAttributes: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const retiredId = asId<InteractionId>('(retired)');
+/** Spare interaction records kept for reuse; more than this after a burst are left to the collector. */
+const spareIxsMax = 4096;
+
+/**
+ * A new interaction record with every field in one fixed order, so all share one hidden class.
+ * What the waiting trees compare and link comes first, so a tree walk reads one cache line per
+ * item. `newIx` sets the real values.
+ */
+function freshIx(queue: QueueRec): Ix {
+  return {
+    head: false,
+    key: 0.5,
+    enqueuedAt: 0,
+    order: 0,
+    treeLeft: null,
+    treeRight: null,
+    treeSize: 0,
+    treePriority: 0,
+    id: retiredId,
+    queue,
+    channelIx: 0,
+    customerId: null,
+    tier: 'mass',
+    boost: 0,
+    lastAgentId: null,
+    attributes: noAttributes,
+    callback: false,
+    callbackOffered: false,
+    state: 'waiting',
+    stage: 0,
+    tree: null,
+    parked: false,
+    parkToken: 0,
+    heapIndex: -1,
+    targetAgent: null,
+    targetUntil: 0,
+    agent: null,
+    offeredAt: 0,
+    connectedAt: 0,
+    releasedAt: 0,
+    deadline: 0.5,
+    timer: null,
+    task: null,
+    timerFor: 'waiting',
+    nextAnnounceAt: 0.5,
+    ewtAtEnqueue: null,
+  };
 }
 
 /**
@@ -390,7 +536,14 @@ export class AcdEngine {
   private intervalStart: number;
   private statsEpoch = 0;
 
-  private outbox: { type: keyof AcdEvents; payload: unknown }[] = [];
+  /**
+   * Events of the operation in progress, in order: two parallel lists reused from one operation
+   * to the next rather than an entry object per event and a fresh list per operation.
+   */
+  private readonly outTypes: (keyof AcdEvents)[] = [];
+  private readonly outPayloads: unknown[] = [];
+  private outCount = 0;
+  private readonly spareIxs: Ix[] = [];
   private depth = 0;
   private flushing = false;
   private statisticsTask: ScheduledTask | null = null;
@@ -508,10 +661,16 @@ export class AcdEngine {
         busyAccumMs: 0,
         loadChangedAt: now,
         memberships: new Map(),
+        membershipList: [],
         baseQueues: [],
         targeted: null,
         accSince: now - this.epoch,
-        stats: this.freshAgentStats(),
+        statsEpoch: this.statsEpoch,
+        timeIn: agentStateKinds.map(() => 0),
+        offered: 0,
+        noAnswer: 0,
+        handled: 0,
+        handleSumMs: 0,
       };
       this.agents.set(agent.id, agent);
       this.applyAgentConfig(agent, config, now);
@@ -614,74 +773,83 @@ export class AcdEngine {
 
   /** A contact arrives: offered at once to the best ready agent, or queued with position and estimate. */
   enqueue(request: EnqueueRequestInput): EnqueueResult {
-    return this.op(() => {
-      const queue = this.queueRec(request.queueId);
-      if (this.interactions.has(request.interactionId)) {
-        throw new AcdError(
-          'ACD_DUPLICATE_INTERACTION',
-          `interaction ${request.interactionId} is already in the ACD`,
-        );
-      }
-      const now = this.clock.now();
-      const tier = request.tier ?? 'mass';
-      if (!Object.hasOwn(queue.tierBonus, tier)) {
-        throw new AcdError('ACD_INVALID_CONFIG', `unknown customer tier ${tier}`, {
-          fields: [{ field: 'tier', message: 'must be private, affluent or mass' }],
-        });
-      }
-      const boost = request.priorityBoost ?? 0;
-      const ix = this.newIx(queue, {
-        id: asId<InteractionId>(request.interactionId),
-        customerId: request.customerId === undefined ? null : asId<CustomerId>(request.customerId),
-        tier,
-        boost,
-        lastAgentId: request.lastAgentId === undefined ? null : asId<AgentId>(request.lastAgentId),
-        attributes: request.attributes ?? {},
-        enqueuedAt: now,
-        order: this.nextOrder++,
-        head: false,
-        callback: request.callback ?? false,
-      });
-      this.interactions.set(ix.id, ix);
-      queue.counters.offered++;
-      if (ix.callback) queue.counters.callbacksAccepted++;
+    this.depth++;
+    try {
+      return this.enqueueNow(request);
+    } finally {
+      this.leave();
+    }
+  }
 
-      const agent = this.pickAgent(ix, true);
-      if (agent) {
-        this.emit('acd.interaction.queued', {
-          interactionId: ix.id,
-          queueId: queue.id,
-          position: 0,
-          ewtMs: 0,
-          at: now,
-        });
-        this.offer(ix, agent);
-        return { outcome: 'offered', agentId: agent.id };
-      }
-      this.targetIfWaitingForLastAgent(ix, now);
-      this.park(ix);
-      const position = this.positionOf(ix);
-      const ewtMs = this.ewtFor(queue, position);
-      ix.ewtAtEnqueue = ewtMs;
+  private enqueueNow(request: EnqueueRequestInput): EnqueueResult {
+    const queue = this.queueRec(request.queueId);
+    if (this.interactions.has(request.interactionId)) {
+      throw new AcdError(
+        'ACD_DUPLICATE_INTERACTION',
+        `interaction ${request.interactionId} is already in the ACD`,
+      );
+    }
+    const now = this.clock.now();
+    const tier = request.tier ?? 'mass';
+    if (!Object.hasOwn(queue.tierBonus, tier)) {
+      throw new AcdError('ACD_INVALID_CONFIG', `unknown customer tier ${tier}`, {
+        fields: [{ field: 'tier', message: 'must be private, affluent or mass' }],
+      });
+    }
+    const boost = request.priorityBoost ?? 0;
+    const ix = this.newIx(
+      queue,
+      asId<InteractionId>(request.interactionId),
+      request.customerId === undefined ? null : asId<CustomerId>(request.customerId),
+      tier,
+      boost,
+      request.lastAgentId === undefined ? null : asId<AgentId>(request.lastAgentId),
+      request.attributes ?? noAttributes,
+      now,
+      this.nextOrder++,
+      false,
+      request.callback ?? false,
+    );
+    this.interactions.set(ix.id, ix);
+    queue.counters.offered++;
+    if (ix.callback) queue.counters.callbacksAccepted++;
+
+    const agent = this.pickAgent(ix, true);
+    if (agent) {
       this.emit('acd.interaction.queued', {
         interactionId: ix.id,
         queueId: queue.id,
-        position,
-        ewtMs,
+        position: 0,
+        ewtMs: 0,
         at: now,
       });
-      const offerCallback = this.maybeOfferCallback(ix, ewtMs, now);
-      this.persist(ix);
-      return { outcome: 'queued', position, ewtMs, offerCallback };
+      this.offer(ix, agent);
+      return { outcome: 'offered', agentId: agent.id };
+    }
+    this.targetIfWaitingForLastAgent(ix, now);
+    this.park(ix);
+    const position = this.positionOf(ix);
+    const ewtMs = this.ewtFor(queue, position);
+    ix.ewtAtEnqueue = ewtMs;
+    this.emit('acd.interaction.queued', {
+      interactionId: ix.id,
+      queueId: queue.id,
+      position,
+      ewtMs,
+      at: now,
     });
+    const offerCallback = this.maybeOfferCallback(ix, ewtMs, now);
+    this.persist(ix);
+    return { outcome: 'queued', position, ewtMs, offerCallback };
   }
 
   accept(agentId: string, interactionId: string): void {
-    this.op(() => {
-      const { ix, agent } = this.offeredTo(agentId, interactionId);
+    this.depth++;
+    try {
+      const agent = this.agentRec(agentId);
+      const ix = this.offeredTo(agent, interactionId);
       const now = this.clock.now();
-      this.scheduler.cancel(ix.timer);
-      ix.timer = null;
+      this.clearTimer(ix);
       this.move(ix, 'connected');
       ix.connectedAt = now;
       const waited = now - ix.enqueuedAt;
@@ -709,13 +877,15 @@ export class AcdEngine {
         at: now,
       });
       this.persist(ix);
-    });
+    } finally {
+      this.leave();
+    }
   }
 
   /** The agent refuses the offer: it goes back to the head of its queue and the agent to not-ready. */
   decline(agentId: string, interactionId: string): void {
     this.op(() => {
-      const { ix } = this.offeredTo(agentId, interactionId);
+      const ix = this.offeredTo(this.agentRec(agentId), interactionId);
       this.takeBack(ix, 'declined', 'declined');
     });
   }
@@ -725,7 +895,8 @@ export class AcdEngine {
    * and the agent may be offered the next one at once). Returns the agent's state afterwards.
    */
   release(agentId: string, interactionId: string): AgentState {
-    return this.op(() => {
+    this.depth++;
+    try {
       const agent = this.agentRec(agentId);
       const ix = this.ixRec(interactionId);
       if (ix.state !== 'connected' || ix.agent !== agent) {
@@ -753,7 +924,9 @@ export class AcdEngine {
       });
       this.persist(ix);
       return agent.state;
-    });
+    } finally {
+      this.leave();
+    }
   }
 
   /** Pushes the wrap-up deadline out by `byMs`; it never pulls it in. */
@@ -864,19 +1037,21 @@ export class AcdEngine {
     const queue = this.queueRec(queueId);
     const now = this.clock.now();
     if (queue.pools[0]!.heap.size > 0) return { position: 0, ewtMs: 0 };
-    const probe = this.newIx(queue, {
-      id: asId<InteractionId>('probe'),
-      customerId: null,
-      tier: options.tier ?? 'mass',
-      boost: options.priorityBoost ?? 0,
-      lastAgentId: null,
-      attributes: {},
-      enqueuedAt: now,
-      order: this.nextOrder,
-      head: false,
-      callback: false,
-    });
+    const probe = this.newIx(
+      queue,
+      asId<InteractionId>('probe'),
+      null,
+      options.tier ?? 'mass',
+      options.priorityBoost ?? 0,
+      null,
+      noAttributes,
+      now,
+      this.nextOrder,
+      false,
+      false,
+    );
     const position = this.positionOf(probe);
+    this.retire(probe);
     return { position, ewtMs: this.ewtFor(queue, position) };
   }
 
@@ -1030,19 +1205,20 @@ export class AcdEngine {
           });
           continue;
         }
-        const ix = this.newIx(queue, {
-          id: record.interactionId,
-          customerId: record.customerId,
-          tier: record.tier,
-          boost: record.priorityBoost,
-          lastAgentId: record.lastAgentId,
-          attributes: record.attributes,
-          enqueuedAt: record.enqueuedAt,
-          order: record.order,
+        const ix = this.newIx(
+          queue,
+          record.interactionId,
+          record.customerId,
+          record.tier,
+          record.priorityBoost,
+          record.lastAgentId,
+          record.attributes,
+          record.enqueuedAt,
+          record.order,
           // One that was with an agent when the process stopped was being served: it goes first.
-          head: record.head || record.state !== 'waiting',
-          callback: record.callback,
-        });
+          record.head || record.state !== 'waiting',
+          record.callback,
+        );
         ix.stage = this.stageAt(queue, now - ix.enqueuedAt);
         this.interactions.set(ix.id, ix);
         result.requeued.push(ix.id);
@@ -1107,7 +1283,9 @@ export class AcdEngine {
     const now = this.clock.now();
     let best: Ix | null = null;
     let bestEffective = 0;
-    for (const membership of agent.memberships.values()) {
+    const memberships = agent.membershipList;
+    for (let m = 0; m < memberships.length; m++) {
+      const membership = memberships[m]!;
       const queue = membership.queue;
       if (!this.available(agent, queue.channelIx)) continue;
       let head: Ix | null = null;
@@ -1176,9 +1354,7 @@ export class AcdEngine {
     }
     if (refresh) this.refreshAgent(agent);
     this.agentStats(agent).offered++;
-    if (ring > 0) {
-      ix.timer = this.scheduler.at(ix.deadline, () => this.op(() => this.noAnswer(ix)));
-    }
+    if (ring > 0) this.setTimer(ix, ix.deadline);
     this.changeState(agent);
     this.emit('acd.interaction.offered', {
       interactionId: ix.id,
@@ -1192,7 +1368,6 @@ export class AcdEngine {
   }
 
   private noAnswer(ix: Ix): void {
-    ix.timer = null;
     if (ix.state !== 'offered' || ix.agent === null) return;
     this.agentStats(ix.agent).noAnswer++;
     this.takeBack(ix, 'no-answer', 'no-answer');
@@ -1209,8 +1384,7 @@ export class AcdEngine {
   ): void {
     const agent = ix.agent!;
     const now = this.clock.now();
-    this.scheduler.cancel(ix.timer);
-    ix.timer = null;
+    this.clearTimer(ix);
     dropWork(agent, ix);
     this.changeLoad(agent, ix.channelIx, -1, now);
     ix.agent = null;
@@ -1238,8 +1412,7 @@ export class AcdEngine {
     const agent = ix.agent!;
     const queue = ix.queue;
     const now = this.clock.now();
-    this.scheduler.cancel(ix.timer);
-    ix.timer = null;
+    this.clearTimer(ix);
     if (ix.state === 'connected') ix.releasedAt = now;
     this.move(ix, 'completed');
     const handleMs = ix.releasedAt - ix.connectedAt;
@@ -1269,6 +1442,7 @@ export class AcdEngine {
     });
     this.changeState(agent);
     this.serve(agent);
+    this.retire(ix);
   }
 
   /**
@@ -1281,8 +1455,7 @@ export class AcdEngine {
     }
     const agent = ix.agent;
     if (ix.state === 'waiting') this.unpark(ix);
-    this.scheduler.cancel(ix.timer);
-    ix.timer = null;
+    this.clearTimer(ix);
     this.move(ix, to);
     this.interactions.delete(ix.id);
     this.records?.delete(ix.id);
@@ -1294,6 +1467,7 @@ export class AcdEngine {
       this.changeState(agent);
       this.serve(agent);
     }
+    this.retire(ix);
   }
 
   private becomeReady(agent: AgentRec): void {
@@ -1337,8 +1511,7 @@ export class AcdEngine {
     }
     ix.queue.byAge.remove(ix);
     ix.parked = false;
-    this.scheduler.cancel(ix.timer);
-    ix.timer = null;
+    this.clearTimer(ix);
   }
 
   private targetIfWaitingForLastAgent(ix: Ix, now: number): void {
@@ -1351,8 +1524,6 @@ export class AcdEngine {
   }
 
   private armWaiting(ix: Ix): void {
-    this.scheduler.cancel(ix.timer);
-    ix.timer = null;
     const queue = ix.queue;
     const config = queue.config;
     let next = Number.POSITIVE_INFINITY;
@@ -1362,14 +1533,11 @@ export class AcdEngine {
       next = Math.min(next, ix.enqueuedAt + config.maxWaitMs);
     if (ix.targetAgent) next = Math.min(next, ix.targetUntil);
     if (config.announceEveryMs !== undefined) next = Math.min(next, ix.nextAnnounceAt);
-    if (next < Number.POSITIVE_INFINITY) {
-      ix.timer = this.scheduler.at(next, () => this.op(() => this.onWaitingTimer(ix)));
-    }
+    if (next < Number.POSITIVE_INFINITY) this.setTimer(ix, next);
+    else this.clearTimer(ix);
   }
 
   private onWaitingTimer(ix: Ix): void {
-    ix.timer = null;
-    if (ix.state !== 'waiting') return;
     const queue = ix.queue;
     const config = queue.config;
     const now = this.clock.now();
@@ -1407,6 +1575,7 @@ export class AcdEngine {
         waitedMs: now - ix.enqueuedAt,
         at: now,
       });
+      this.retire(ix);
       return;
     }
     const every = config.announceEveryMs;
@@ -1454,19 +1623,48 @@ export class AcdEngine {
   }
 
   private armWrapUp(ix: Ix): void {
+    this.setTimer(ix, ix.deadline);
+  }
+
+  private wrapUpDue(ix: Ix): void {
+    // The scheduler never runs a task early; this guards the invariant all the same.
+    if (this.clock.now() < ix.deadline) {
+      this.armWrapUp(ix);
+      return;
+    }
+    this.complete(ix, 'deadline');
+  }
+
+  /** Arms the interaction's deadline for its current state (replacing any armed one). */
+  private setTimer(ix: Ix, at: number): void {
+    let task = ix.task;
+    if (task === null) {
+      task = new ScheduledTask(() => this.onTimer(ix));
+      ix.task = task;
+    }
+    ix.timerFor = ix.state;
+    this.scheduler.schedule(task, at);
+    ix.timer = task;
+  }
+
+  private clearTimer(ix: Ix): void {
+    if (ix.timer === null) return;
     this.scheduler.cancel(ix.timer);
-    ix.timer = this.scheduler.at(ix.deadline, () =>
-      this.op(() => {
-        ix.timer = null;
-        if (ix.state !== 'wrap-up') return;
-        // The scheduler never runs a task early; this guards the invariant all the same.
-        if (this.clock.now() < ix.deadline) {
-          this.armWrapUp(ix);
-          return;
-        }
-        this.complete(ix, 'deadline');
-      }),
-    );
+    ix.timer = null;
+  }
+
+  /** An interaction's deadline: ring-no-answer, a waiting step (overflow, maximum wait, announcement) or wrap-up. */
+  private onTimer(ix: Ix): void {
+    this.depth++;
+    try {
+      ix.timer = null;
+      if (ix.state !== ix.timerFor) return;
+      if (ix.state === 'offered') this.noAnswer(ix);
+      else if (ix.state === 'waiting') this.onWaitingTimer(ix);
+      else if (ix.state === 'wrap-up') this.wrapUpDue(ix);
+    } finally {
+      this.leave();
+    }
   }
 
   private positionOf(ix: Ix): number {
@@ -1540,9 +1738,13 @@ export class AcdEngine {
 
   /** Puts the agent in, out of, or back in order in every pool it belongs to. */
   private refreshAgent(agent: AgentRec): void {
-    for (const membership of agent.memberships.values()) {
+    const memberships = agent.membershipList;
+    for (let m = 0; m < memberships.length; m++) {
+      const membership = memberships[m]!;
       const want = this.available(agent, membership.queue.channelIx);
-      for (const entry of membership.entries) {
+      const entries = membership.entries;
+      for (let e = 0; e < entries.length; e++) {
+        const entry = entries[e]!;
         const heap = entry.pool.heap;
         if (entry.heapIndex >= 0) {
           if (want) heap.update(entry);
@@ -1558,12 +1760,15 @@ export class AcdEngine {
     if (!agent.loggedIn) return loggedOut;
     let offered: Ix | null = null;
     let wrapping: Ix | null = null;
-    const connected: InteractionId[] = [];
-    for (const ix of agent.work) {
+    let connected: InteractionId[] | null = null;
+    const work = agent.work;
+    for (let i = 0; i < work.length; i++) {
+      const ix = work[i]!;
       if (ix.state === 'offered') {
         if (offered === null || ix.offeredAt < offered.offeredAt) offered = ix;
       } else if (ix.state === 'connected') {
-        connected.push(ix.id);
+        if (connected === null) connected = [ix.id];
+        else connected.push(ix.id);
       } else if (ix.state === 'wrap-up') {
         if (wrapping === null || ix.deadline > wrapping.deadline) wrapping = ix;
       }
@@ -1575,7 +1780,7 @@ export class AcdEngine {
         offerDeadline: Number.isFinite(offered.deadline) ? offered.deadline : null,
       };
     }
-    if (connected.length > 0) return { kind: 'busy', interactionIds: connected };
+    if (connected !== null) return { kind: 'busy', interactionIds: connected };
     if (wrapping !== null)
       return { kind: 'wrap-up', interactionId: wrapping.id, deadline: wrapping.deadline };
     return agent.presence.kind === 'ready'
@@ -1589,21 +1794,33 @@ export class AcdEngine {
     const from = agent.state;
     if (!checkAgentTransition(agent.id, from, to)) return false;
     const now = this.clock.now();
-    const fromIx = kindIndex[from.kind];
-    const toIx = kindIndex[to.kind];
+    const fromIx = kindNumber(from.kind);
+    const toIx = kindNumber(to.kind);
     if (fromIx !== toIx) {
+      // Books the time in the old state and moves the agent between the per-state sums of each
+      // of its queues, in one pass (this is `cutAgent` and the move, fused for the routing path).
       const rel = now - this.epoch;
-      this.cutAgent(agent, rel);
+      const elapsed = rel - this.accStart(agent);
+      if (elapsed > 0) this.agentStats(agent).timeIn[fromIx]! += elapsed;
+      agent.accSince = rel;
       const c = agent.capacity;
-      for (const queue of agent.baseQueues) {
+      const fromStaffed = staffedKinds[fromIx]!;
+      const toStaffed = staffedKinds[toIx]!;
+      const queues = agent.baseQueues;
+      for (let q = 0; q < queues.length; q++) {
+        const queue = queues[q]!;
         const occ = queue.occ;
+        if (elapsed > 0) {
+          occ[occTime + fromIx]! += elapsed;
+          occ[occSince + fromIx]! += elapsed;
+        }
         occ[occCount + fromIx]!--;
         occ[occSince + fromIx]! -= rel;
         occ[occCount + toIx]!++;
         occ[occSince + toIx]! += rel;
         const slots = c[queue.channelIx]!;
-        if (staffedKinds[fromIx]) queue.staffedSlots -= slots;
-        if (staffedKinds[toIx]) queue.staffedSlots += slots;
+        if (fromStaffed) queue.staffedSlots -= slots;
+        if (toStaffed) queue.staffedSlots += slots;
       }
     }
     agent.state = to;
@@ -1630,20 +1847,17 @@ export class AcdEngine {
     agent.accSince = rel;
   }
 
+  /** The agent's statistics, zeroed first if a new interval began since they were last touched. */
   private agentStats(agent: AgentRec): AgentStats {
-    if (agent.stats.epoch !== this.statsEpoch) agent.stats = this.freshAgentStats();
-    return agent.stats;
-  }
-
-  private freshAgentStats(): AgentStats {
-    return {
-      epoch: this.statsEpoch,
-      timeIn: agentStateKinds.map(() => 0),
-      offered: 0,
-      noAnswer: 0,
-      handled: 0,
-      handleSumMs: 0,
-    };
+    if (agent.statsEpoch !== this.statsEpoch) {
+      agent.statsEpoch = this.statsEpoch;
+      agent.timeIn.fill(0);
+      agent.offered = 0;
+      agent.noAnswer = 0;
+      agent.handled = 0;
+      agent.handleSumMs = 0;
+    }
+    return agent;
   }
 
   private applyAgentConfig(agent: AgentRec, config: AgentConfig, now: number): void {
@@ -1716,6 +1930,7 @@ export class AcdEngine {
       agent.baseQueues.push(queue);
     }
     agent.memberships.set(queue, membership);
+    agent.membershipList.push(membership);
     if (this.available(agent, queue.channelIx))
       for (const entry of membership.entries) entry.pool.heap.push(entry);
   }
@@ -1734,6 +1949,7 @@ export class AcdEngine {
       agent.baseQueues.splice(agent.baseQueues.indexOf(queue), 1);
     }
     agent.memberships.delete(queue);
+    agent.membershipList.splice(agent.membershipList.indexOf(old), 1);
   }
 
   // ───────────────────────────── internals: records ─────────────────────────────
@@ -1783,55 +1999,76 @@ export class AcdEngine {
     return queue;
   }
 
+  /**
+   * An interaction record, from the spares when there is one (see `retire`): a record is ~40
+   * fields that live as long as the contact waits, so making a fresh one per contact would feed
+   * the young generation exactly the kind of objects a scavenge has to copy.
+   */
   private newIx(
     queue: QueueRec,
-    fields: {
-      id: InteractionId;
-      customerId: CustomerId | null;
-      tier: CustomerTier;
-      boost: number;
-      lastAgentId: AgentId | null;
-      attributes: Record<string, string>;
-      enqueuedAt: number;
-      order: number;
-      head: boolean;
-      callback: boolean;
-    },
+    id: InteractionId,
+    customerId: CustomerId | null,
+    tier: CustomerTier,
+    boost: number,
+    lastAgentId: AgentId | null,
+    attributes: Record<string, string>,
+    enqueuedAt: number,
+    order: number,
+    head: boolean,
+    callback: boolean,
   ): Ix {
+    const ix = this.spareIxs.pop() ?? freshIx(queue);
     const every = queue.config.announceEveryMs;
-    // Every field written in one fixed order, so all interactions share one hidden class.
-    return {
-      id: fields.id,
-      queue,
-      channelIx: queue.channelIx,
-      customerId: fields.customerId,
-      tier: fields.tier,
-      boost: fields.boost,
-      lastAgentId: fields.lastAgentId,
-      attributes: fields.attributes,
-      enqueuedAt: fields.enqueuedAt,
-      order: fields.order,
-      key: this.keyOf(queue, fields.tier, fields.boost, fields.enqueuedAt),
-      head: fields.head,
-      callback: fields.callback,
-      callbackOffered: false,
-      state: 'waiting',
-      stage: 0,
-      tree: null,
-      parked: false,
-      parkToken: 0,
-      heapIndex: -1,
-      targetAgent: null,
-      targetUntil: 0,
-      agent: null,
-      offeredAt: 0,
-      connectedAt: 0,
-      releasedAt: 0,
-      deadline: 0,
-      timer: null,
-      nextAnnounceAt: every === undefined ? Number.POSITIVE_INFINITY : fields.enqueuedAt + every,
-      ewtAtEnqueue: null,
-    };
+    ix.head = head;
+    ix.key = this.keyOf(queue, tier, boost, enqueuedAt);
+    ix.enqueuedAt = enqueuedAt;
+    ix.order = order;
+    ix.treeLeft = null;
+    ix.treeRight = null;
+    ix.treeSize = 0;
+    ix.id = id;
+    ix.queue = queue;
+    ix.channelIx = queue.channelIx;
+    ix.customerId = customerId;
+    ix.tier = tier;
+    ix.boost = boost;
+    ix.lastAgentId = lastAgentId;
+    ix.attributes = attributes;
+    ix.callback = callback;
+    ix.callbackOffered = false;
+    ix.state = 'waiting';
+    ix.stage = 0;
+    ix.tree = null;
+    ix.parked = false;
+    // parkToken is never reset: stale arrival-order entries must stay stale across reuse.
+    ix.targetAgent = null;
+    ix.targetUntil = 0;
+    ix.agent = null;
+    ix.offeredAt = 0;
+    ix.connectedAt = 0;
+    ix.releasedAt = 0;
+    ix.deadline = 0;
+    ix.timer = null;
+    ix.timerFor = 'waiting';
+    ix.nextAnnounceAt = every === undefined ? Number.POSITIVE_INFINITY : enqueuedAt + every;
+    ix.ewtAtEnqueue = null;
+    return ix;
+  }
+
+  /**
+   * The interaction has left the ACD for good and nothing points at it any more (not a tree, a
+   * heap, an agent's hands, the index by id, nor an armed deadline; arrival-order entries are
+   * stale by token): its record is kept for the next contact. Every path out calls this last.
+   */
+  private retire(ix: Ix): void {
+    // The queue stays: a record holds on to a removed queue only until it is reused.
+    ix.id = retiredId;
+    ix.customerId = null;
+    ix.lastAgentId = null;
+    ix.attributes = noAttributes;
+    ix.agent = null;
+    ix.targetAgent = null;
+    if (this.spareIxs.length < spareIxsMax) this.spareIxs.push(ix);
   }
 
   private recordOf(ix: Ix): InteractionRecord {
@@ -1994,16 +2231,15 @@ export class AcdEngine {
     return ix;
   }
 
-  private offeredTo(agentId: string, interactionId: string): { ix: Ix; agent: AgentRec } {
-    const agent = this.agentRec(agentId);
+  private offeredTo(agent: AgentRec, interactionId: string): Ix {
     const ix = this.ixRec(interactionId);
     if (ix.state !== 'offered' || ix.agent !== agent) {
       throw new AcdError(
         'ACD_NOT_OFFERED',
-        `interaction ${interactionId} is not offered to agent ${agentId}`,
+        `interaction ${interactionId} is not offered to agent ${agent.id}`,
       );
     }
-    return { ix, agent };
+    return ix;
   }
 
   private inWrapUp(agentId: string, interactionId: string): Ix {
@@ -2020,17 +2256,33 @@ export class AcdEngine {
 
   private emit<K extends keyof AcdEvents>(type: K, payload: AcdEvents[K]): void {
     if (this.publishPort === undefined) return;
-    this.outbox.push({ type, payload });
+    const n = this.outCount++;
+    if (n < this.outTypes.length) {
+      this.outTypes[n] = type;
+      this.outPayloads[n] = payload;
+    } else {
+      this.outTypes.push(type);
+      this.outPayloads.push(payload);
+    }
   }
 
+  /**
+   * Runs one operation: events wait in the outbox until the outermost operation ends. The
+   * routing path (enqueue, accept, release, deadlines) does the same inline (`depth++`, then
+   * `leave()` in a `finally`) to spare a closure per call.
+   */
   private op<R>(body: () => R): R {
     this.depth++;
     try {
       return body();
     } finally {
-      this.depth--;
-      if (this.depth === 0 && !this.flushing) this.flush();
+      this.leave();
     }
+  }
+
+  private leave(): void {
+    this.depth--;
+    if (this.depth === 0 && !this.flushing) this.flush();
   }
 
   private flush(): void {
@@ -2038,20 +2290,24 @@ export class AcdEngine {
     if (publish === undefined) return;
     this.flushing = true;
     let failure: unknown = null;
+    const types = this.outTypes;
+    const payloads = this.outPayloads;
     try {
-      while (this.outbox.length > 0) {
-        const batch = this.outbox;
-        this.outbox = [];
-        for (const { type, payload } of batch) {
-          try {
-            publish(type, payload as AcdEvents[typeof type]);
-          } catch (error) {
-            if (this.reportError) this.reportError(error, `publishing ${type}`);
-            else failure ??= error;
-          }
+      // A listener that calls back in adds to the end; this loop reaches those too, in order.
+      for (let i = 0; i < this.outCount; i++) {
+        const type = types[i]!;
+        const payload = payloads[i];
+        // Let go of the payload at once: the outbox must not keep events alive into old space.
+        payloads[i] = undefined;
+        try {
+          publish(type, payload as AcdEvents[typeof type]);
+        } catch (error) {
+          if (this.reportError) this.reportError(error, `publishing ${type}`);
+          else failure ??= error;
         }
       }
     } finally {
+      this.outCount = 0;
       this.flushing = false;
     }
     if (failure !== null) throw failure;

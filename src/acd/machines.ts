@@ -27,6 +27,19 @@ const agentEdges: Record<AgentStateKind, readonly AgentStateKind[]> = {
   'wrap-up': ['wrap-up', 'ready', 'not-ready', 'reserved'],
 };
 
+/** The same edges as a lookup by name, built once: a check on every state change must not search arrays. */
+function edgeTable<K extends string>(edges: Record<K, readonly K[]>): Record<K, Record<K, true>> {
+  const table = {} as Record<K, Record<K, true>>;
+  for (const from of Object.keys(edges) as K[]) {
+    const to = Object.create(null) as Record<K, true>;
+    for (const k of edges[from]) to[k] = true;
+    table[from] = to;
+  }
+  return table;
+}
+
+const agentEdgeTable = edgeTable(agentEdges);
+
 function agentStatesEqual(a: AgentState, b: AgentState): boolean {
   switch (a.kind) {
     case 'logged-out':
@@ -55,7 +68,7 @@ function agentStatesEqual(a: AgentState, b: AgentState): boolean {
  */
 export function checkAgentTransition(agentId: string, from: AgentState, to: AgentState): boolean {
   if (agentStatesEqual(from, to)) return false;
-  if (!agentEdges[from.kind].includes(to.kind)) {
+  if (agentEdgeTable[from.kind][to.kind] !== true) {
     throw new AcdError(
       'ACD_ILLEGAL_TRANSITION',
       `agent ${agentId}: illegal transition ${from.kind} → ${to.kind}`,
@@ -86,12 +99,14 @@ const interactionEdges: Record<InteractionState, readonly InteractionState[]> = 
   canceled: [],
 };
 
+const interactionEdgeTable = edgeTable(interactionEdges);
+
 export function checkInteractionTransition(
   interactionId: string,
   from: InteractionState,
   to: InteractionState,
 ): void {
-  if (!interactionEdges[from].includes(to)) {
+  if (interactionEdgeTable[from][to] !== true) {
     throw new AcdError(
       'ACD_ILLEGAL_TRANSITION',
       `interaction ${interactionId}: illegal transition ${from} → ${to}`,

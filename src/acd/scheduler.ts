@@ -1,11 +1,20 @@
 import type { Clock, TimerHandle } from '../core/index';
 import { IndexedHeap } from './structures';
 
-export interface ScheduledTask {
-  readonly at: number;
-  readonly seq: number;
-  heapIndex: number;
-  readonly run: () => void;
+/**
+ * One deadline. The owner may keep the task and schedule it again and again (an interaction
+ * keeps one for all its deadlines), so arming a deadline on the routing path allocates nothing.
+ */
+export class ScheduledTask {
+  at = 0;
+  seq = 0;
+  heapIndex = -1;
+
+  constructor(readonly run: () => void) {}
+
+  get scheduled(): boolean {
+    return this.heapIndex >= 0;
+  }
 }
 
 /** Node clamps longer timeouts to 1 ms; a far deadline is reached in hops of this size instead. */
@@ -24,8 +33,10 @@ export class Scheduler {
     (a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq),
   );
   private nextSeq = 1;
-  private armed: { handle: TimerHandle; at: number } | null = null;
+  private armedHandle: TimerHandle | null = null;
+  private armedAt = 0;
   private firing = false;
+  private readonly onTimer = () => this.fire();
 
   constructor(private readonly clock: Clock) {}
 
@@ -33,11 +44,20 @@ export class Scheduler {
     return this.heap.size;
   }
 
+  /** A new task for `run` at `at`. */
   at(at: number, run: () => void): ScheduledTask {
-    const task: ScheduledTask = { at, seq: this.nextSeq++, heapIndex: -1, run };
+    const task = new ScheduledTask(run);
+    this.schedule(task, at);
+    return task;
+  }
+
+  /** (Re)schedules a task at `at`; one already pending moves, and counts as scheduled now. */
+  schedule(task: ScheduledTask, at: number): void {
+    if (task.heapIndex >= 0) this.heap.remove(task);
+    task.at = at;
+    task.seq = this.nextSeq++;
     this.heap.push(task);
     if (!this.firing) this.arm();
-    return task;
   }
 
   cancel(task: ScheduledTask | null): void {
@@ -57,22 +77,22 @@ export class Scheduler {
       this.disarm();
       return;
     }
-    if (this.armed !== null && this.armed.at === next.at) return;
+    if (this.armedHandle !== null && this.armedAt === next.at) return;
     this.disarm();
     const delay = Math.min(maxTimerDelayMs, Math.max(0, next.at - this.clock.now()));
-    const handle = this.clock.setTimeout(() => this.fire(), delay);
-    this.armed = { handle, at: next.at };
+    this.armedHandle = this.clock.setTimeout(this.onTimer, delay);
+    this.armedAt = next.at;
   }
 
   private disarm(): void {
-    if (this.armed !== null) {
-      this.clock.clearTimeout(this.armed.handle);
-      this.armed = null;
+    if (this.armedHandle !== null) {
+      this.clock.clearTimeout(this.armedHandle);
+      this.armedHandle = null;
     }
   }
 
   private fire(): void {
-    this.armed = null;
+    this.armedHandle = null;
     this.firing = true;
     try {
       for (;;) {

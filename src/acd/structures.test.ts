@@ -52,27 +52,50 @@ describe('IndexedHeap', () => {
   });
 });
 
+interface Keyed {
+  key: number;
+  treeLeft: Keyed | null;
+  treeRight: Keyed | null;
+  treeSize: number;
+  treePriority: number;
+}
+
+const keyed = (key: number): Keyed => ({
+  key,
+  treeLeft: null,
+  treeRight: null,
+  treeSize: 0,
+  treePriority: 0,
+});
+
 describe('OrderedSet', () => {
   it('keeps order, first and rank right through random inserts and deletes', () => {
     const next = random(11);
-    const set = new OrderedSet<number>((a, b) => a - b);
-    const reference: number[] = [];
+    const set = new OrderedSet<Keyed>((a, b) => a.key - b.key);
+    const reference: Keyed[] = [];
     for (let step = 0; step < 4000; step++) {
       if (next() < 0.6 || reference.length === 0) {
         const value = Math.floor(next() * 1e6);
-        if (reference.includes(value)) continue;
-        set.insert(value);
-        reference.push(value);
-        reference.sort((a, b) => a - b);
+        if (reference.some((item) => item.key === value)) continue;
+        const item = keyed(value);
+        set.insert(item);
+        reference.push(item);
+        reference.sort((a, b) => a.key - b.key);
       } else {
-        const value = reference.splice(Math.floor(next() * reference.length), 1)[0]!;
-        expect(set.delete(value)).toBe(true);
-        expect(set.delete(value)).toBe(false);
+        const item = reference.splice(Math.floor(next() * reference.length), 1)[0]!;
+        expect(set.delete(item)).toBe(true);
+        expect(set.delete(item)).toBe(false);
+        // Out of the set, the item may go into another (or back into this one) afresh.
+        if (next() < 0.2) {
+          set.insert(item);
+          reference.push(item);
+          reference.sort((a, b) => a.key - b.key);
+        }
       }
       expect(set.size).toBe(reference.length);
       expect(set.first()).toBe(reference[0]);
-      const probe = Math.floor(next() * 1e6);
-      expect(set.rank(probe)).toBe(reference.filter((v) => v < probe).length);
+      const probe = keyed(Math.floor(next() * 1e6));
+      expect(set.rank(probe)).toBe(reference.filter((v) => v.key < probe.key).length);
       if (reference.length > 0) {
         const pick = Math.floor(next() * reference.length);
         expect(set.rank(reference[pick]!)).toBe(pick);

@@ -108,29 +108,35 @@ export class IndexedHeap<T extends HeapItem> {
   }
 }
 
-interface TreapNode<T> {
-  value: T;
-  priority: number;
-  size: number;
-  left: TreapNode<T> | null;
-  right: TreapNode<T> | null;
+/**
+ * The links an item carries to sit in one OrderedSet at a time: the set's tree is made of the
+ * items themselves (an intrusive treap), so inserting allocates nothing and walking the tree
+ * reads the keys it compares from the same objects as the links.
+ */
+export interface TreeItem<T> {
+  treeLeft: T | null;
+  treeRight: T | null;
+  /** Items in the subtree rooted here (this one included). */
+  treeSize: number;
+  /** The treap's heap priority, drawn when the item goes in. */
+  treePriority: number;
 }
 
-function sizeOf<T>(node: TreapNode<T> | null): number {
-  return node === null ? 0 : node.size;
+function sizeOf<T extends TreeItem<T>>(node: T | null): number {
+  return node === null ? 0 : node.treeSize;
 }
 
 /**
  * An ordered set with ranks (a treap whose nodes count their subtree), for waiting
  * interactions: the head is the next to serve, and `rank` gives a caller's position in
- * O(log n). The order must be total and an item's key must not change while it is inside.
- * Node priorities come from a fixed-seed generator, so the shape, and any timing, is the same
- * from run to run.
+ * O(log n). The order must be total and an item's key must not change while it is inside; an
+ * item is in at most one set at a time (it carries that set's links). Node priorities come from
+ * a fixed-seed generator, so the shape, and any timing, is the same from run to run.
  */
-export class OrderedSet<T> {
-  private root: TreapNode<T> | null = null;
+export class OrderedSet<T extends TreeItem<T>> {
+  private root: T | null = null;
   /** The head, kept at hand: routing reads it far more often than it changes. */
-  private minNode: TreapNode<T> | null = null;
+  private min: T | null = null;
   private seed = 0x9e3779b9;
 
   constructor(private readonly compare: (a: T, b: T) => number) {}
@@ -140,38 +146,42 @@ export class OrderedSet<T> {
   }
 
   first(): T | undefined {
-    return this.minNode?.value;
+    return this.min ?? undefined;
   }
 
-  insert(value: T): void {
-    const node: TreapNode<T> = { value, priority: this.nextPriority(), size: 1, left: null, right: null };
-    this.root = this.insertAt(this.root, node);
-    if (this.minNode === null || this.compare(value, this.minNode.value) < 0) this.minNode = node;
+  insert(item: T): void {
+    item.treeLeft = null;
+    item.treeRight = null;
+    item.treeSize = 1;
+    item.treePriority = this.nextPriority();
+    this.root = this.insertAt(this.root, item);
+    if (this.min === null || this.compare(item, this.min) < 0) this.min = item;
   }
 
-  /** Removes the item equal (by `compare`) to `value`; false when there is none. */
-  delete(value: T): boolean {
+  /** Removes the item equal (by `compare`) to `item`; false when there is none. */
+  delete(item: T): boolean {
     const before = this.size;
-    const wasFirst = this.minNode !== null && this.compare(value, this.minNode.value) === 0;
-    this.root = this.deleteAt(this.root, value);
+    const wasFirst = this.min !== null && this.compare(item, this.min) === 0;
+    this.root = this.deleteAt(this.root, item);
     if (wasFirst) {
       let node = this.root;
-      while (node !== null && node.left !== null) node = node.left;
-      this.minNode = node;
+      while (node !== null && node.treeLeft !== null) node = node.treeLeft;
+      this.min = node;
     }
     return this.size < before;
   }
 
-  /** How many items come strictly before `value` (which need not be in the set). */
-  rank(value: T): number {
+  /** How many items come strictly before `item` (which need not be in the set). */
+  rank(item: T): number {
+    const compare = this.compare;
     let node = this.root;
     let count = 0;
     while (node !== null) {
-      if (this.compare(node.value, value) < 0) {
-        count += sizeOf(node.left) + 1;
-        node = node.right;
+      if (compare(node, item) < 0) {
+        count += sizeOf(node.treeLeft) + 1;
+        node = node.treeRight;
       } else {
-        node = node.left;
+        node = node.treeLeft;
       }
     }
     return count;
@@ -179,16 +189,16 @@ export class OrderedSet<T> {
 
   /** In order; for snapshots and tests, not for routing. */
   *values(): Generator<T> {
-    const stack: TreapNode<T>[] = [];
+    const stack: T[] = [];
     let node = this.root;
     while (node !== null || stack.length > 0) {
       while (node !== null) {
         stack.push(node);
-        node = node.left;
+        node = node.treeLeft;
       }
       const top = stack.pop()!;
-      yield top.value;
-      node = top.right;
+      node = top.treeRight;
+      yield top;
     }
   }
 
@@ -199,59 +209,63 @@ export class OrderedSet<T> {
     x ^= x >>> 17;
     x ^= x << 5;
     this.seed = x >>> 0;
-    return this.seed;
+    // 31 bits: a small integer for V8, so the priority field never holds a boxed double.
+    return this.seed >>> 1;
   }
 
-  private insertAt(node: TreapNode<T> | null, fresh: TreapNode<T>): TreapNode<T> {
+  /** Binary-search-tree insert, then rotations restore the heap order on priorities (no split, no tuples). */
+  private insertAt(node: T | null, fresh: T): T {
     if (node === null) return fresh;
-    if (fresh.priority > node.priority) {
-      const [left, right] = this.split(node, fresh.value);
-      fresh.left = left;
-      fresh.right = right;
-      fresh.size = 1 + sizeOf(left) + sizeOf(right);
-      return fresh;
+    node.treeSize++;
+    if (this.compare(fresh, node) < 0) {
+      const left = this.insertAt(node.treeLeft, fresh);
+      node.treeLeft = left;
+      if (left.treePriority > node.treePriority) {
+        node.treeLeft = left.treeRight;
+        left.treeRight = node;
+        left.treeSize = node.treeSize;
+        node.treeSize = 1 + sizeOf(node.treeLeft) + sizeOf(node.treeRight);
+        return left;
+      }
+    } else {
+      const right = this.insertAt(node.treeRight, fresh);
+      node.treeRight = right;
+      if (right.treePriority > node.treePriority) {
+        node.treeRight = right.treeLeft;
+        right.treeLeft = node;
+        right.treeSize = node.treeSize;
+        node.treeSize = 1 + sizeOf(node.treeLeft) + sizeOf(node.treeRight);
+        return right;
+      }
     }
-    if (this.compare(fresh.value, node.value) < 0) node.left = this.insertAt(node.left, fresh);
-    else node.right = this.insertAt(node.right, fresh);
-    node.size++;
     return node;
   }
 
-  /** Splits into (items before `value`, items from `value` on). */
-  private split(node: TreapNode<T> | null, value: T): [TreapNode<T> | null, TreapNode<T> | null] {
-    if (node === null) return [null, null];
-    if (this.compare(node.value, value) < 0) {
-      const [left, right] = this.split(node.right, value);
-      node.right = left;
-      node.size = 1 + sizeOf(node.left) + sizeOf(left);
-      return [node, right];
-    }
-    const [left, right] = this.split(node.left, value);
-    node.left = right;
-    node.size = 1 + sizeOf(right) + sizeOf(node.right);
-    return [left, node];
-  }
-
-  private merge(left: TreapNode<T> | null, right: TreapNode<T> | null): TreapNode<T> | null {
+  private merge(left: T | null, right: T | null): T | null {
     if (left === null) return right;
     if (right === null) return left;
-    if (left.priority > right.priority) {
-      left.right = this.merge(left.right, right);
-      left.size = 1 + sizeOf(left.left) + sizeOf(left.right);
+    if (left.treePriority > right.treePriority) {
+      left.treeRight = this.merge(left.treeRight, right);
+      left.treeSize = 1 + sizeOf(left.treeLeft) + sizeOf(left.treeRight);
       return left;
     }
-    right.left = this.merge(left, right.left);
-    right.size = 1 + sizeOf(right.left) + sizeOf(right.right);
+    right.treeLeft = this.merge(left, right.treeLeft);
+    right.treeSize = 1 + sizeOf(right.treeLeft) + sizeOf(right.treeRight);
     return right;
   }
 
-  private deleteAt(node: TreapNode<T> | null, value: T): TreapNode<T> | null {
+  private deleteAt(node: T | null, item: T): T | null {
     if (node === null) return null;
-    const order = this.compare(value, node.value);
-    if (order === 0) return this.merge(node.left, node.right);
-    if (order < 0) node.left = this.deleteAt(node.left, value);
-    else node.right = this.deleteAt(node.right, value);
-    node.size = 1 + sizeOf(node.left) + sizeOf(node.right);
+    const order = this.compare(item, node);
+    if (order === 0) {
+      const rest = this.merge(node.treeLeft, node.treeRight);
+      node.treeLeft = null;
+      node.treeRight = null;
+      return rest;
+    }
+    if (order < 0) node.treeLeft = this.deleteAt(node.treeLeft, item);
+    else node.treeRight = this.deleteAt(node.treeRight, item);
+    node.treeSize = 1 + sizeOf(node.treeLeft) + sizeOf(node.treeRight);
     return node;
   }
 }
