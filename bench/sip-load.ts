@@ -7,10 +7,11 @@
  *                              [--profile 10] [--nice -10] [--quick] [--log warn]
  *
  * setup   Call setups per second with digest authentication (INVITE, 401, ACK, INVITE with
- *         credentials, 200, ACK, BYE, 200) to the 8888 test line, the rate raised step by step
+ *         credentials, 200, ACK, BYE, 200) to the line test (8889, ADR 008; it was 8888 until the
+ *         phone-banking IVR took that number), the rate raised step by step
  *         (`--step` seconds each) until more than 1 % of the calls fail or the rate reached falls
  *         below 90 % of the rate offered. The figure is the highest rate offered that passed.
- * hold    N concurrent calls to 8888 held `--hold` seconds (default 60, env TELLER_BENCH_HOLD),
+ * hold    N concurrent calls to the line test held `--hold` seconds (default 60, env TELLER_BENCH_HOLD),
  *         at each of `--levels`: SIPp streams G.711 µ-law to Teller on every call (rtp_stream),
  *         Teller answers, records each call in stereo and plays its prompt, then silence, back.
  * bridge  The same with extension calls 1001 → 1002: a second SIPp registered as 1002 answers
@@ -43,7 +44,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { startTeller, type Teller } from '../src/app/index';
+import { startTeller, type Teller, testLineNumber } from '../src/app/index';
 import { loadConfig } from '../src/config/index';
 import { createLogger } from '../src/core/index';
 import {
@@ -276,7 +277,7 @@ async function settle(bench: Bench, file: string): Promise<{ idleAfterSeconds: n
     file,
     '-inf',
     bench.callers,
-    ...callerArgs(bench, '8888'),
+    ...callerArgs(bench, testLineNumber),
     '-p',
     String(ports.sip),
     '-mp',
@@ -315,7 +316,7 @@ async function setupPhase(bench: Bench, options: Options): Promise<unknown> {
       file,
       '-inf',
       bench.callers,
-      ...callerArgs(bench, '8888'),
+      ...callerArgs(bench, testLineNumber),
       '-p',
       String(ports.sip),
       '-mp',
@@ -372,7 +373,7 @@ async function setupPhase(bench: Bench, options: Options): Promise<unknown> {
     else break;
   }
   return {
-    what: 'authenticated call setups to 8888 (INVITE, 401, ACK, INVITE with digest, 200, ACK, BYE), rate raised until > 1 % fail or the rate offered is not reached',
+    what: `authenticated call setups to the line test ${testLineNumber} (INVITE, 401, ACK, INVITE with digest, 200, ACK, BYE), rate raised until > 1 % fail or the rate offered is not reached`,
     stepSeconds: options.stepSeconds,
     warmUp,
     highestPassingRate: best ?? 0,
@@ -499,7 +500,7 @@ async function holdLevel(
   callee: { port: number } | undefined,
 ): Promise<Record<string, unknown>> {
   const { teller } = bench;
-  const dialled = mode === 'playback' ? '8888' : '1002';
+  const dialled = mode === 'playback' ? testLineNumber : '1002';
   progress(`${mode}: ${calls} calls`);
   const rampSeconds = calls / options.rampRate;
   // Each call holds long enough for the slowest ramp, the settling, the window and the profile.
@@ -722,7 +723,7 @@ async function holdPhase(bench: Bench, options: Options, mode: 'playback' | 'bri
   return {
     what:
       mode === 'playback'
-        ? 'calls to 8888: SIPp streams G.711 to Teller, Teller records each call and plays its prompt (then silence) back'
+        ? `calls to the line test ${testLineNumber}: SIPp streams G.711 to Teller, Teller records each call and plays its prompt (then silence) back`
         : 'calls 1001 → 1002: two legs bridged by Teller and recorded in stereo, SIPp streaming on both sides',
     holdSeconds: options.holdSeconds,
     target: `under ${TARGET_PCT} % of packets lost or later than ${LATE_MS} ms`,

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testLineNumber } from '../src/app/index';
 import { waitUntil } from './fixtures/sipp/peers';
 import { rtpStream, type StreamPart, writePcap } from './support/pcap';
 import { freeUdpPort, runSipp, type SippResult, sippFixtures } from './support/sipp';
@@ -373,7 +374,7 @@ describe('calls through the B2BUA, against SIPp', () => {
   }, 120_000);
   afterAll(() => teller?.close());
 
-  it('1001 calls 8888: answered, prompt and each RFC 4733 key played back as its tone, recorded in stereo', async () => {
+  it('1001 calls the line test (8889): answered, prompt and each RFC 4733 key played back as its tone, recorded in stereo', async () => {
     const keys = '17#5';
     const digits: string[] = [];
     const stop = teller.media.on('dtmf', (event) => digits.push(event.digit));
@@ -395,7 +396,7 @@ describe('calls through the B2BUA, against SIPp', () => {
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     })();
-    const result = await caller(scenario, '8888', 4500, await sippMediaPort());
+    const result = await caller(scenario, testLineNumber, 4500, await sippMediaPort());
     stop();
     await sampler;
     expect(result.status, result.output).toBe(0);
@@ -403,7 +404,7 @@ describe('calls through the B2BUA, against SIPp', () => {
     const record = await nextRecord();
     expect(record).toMatchObject({
       caller: '1001',
-      callee: '8888',
+      callee: testLineNumber,
       route: 'app:test',
       disposition: 'answered',
       ended_by: 'caller',
