@@ -219,12 +219,100 @@ describe('web app', () => {
     await expect.poll(() => page.locator('.my-stats').textContent(), slow).toContain('Handled');
   }, 180_000);
 
-  it('admin sees the users', async () => {
+  it('the browser phone calls the line test over WebRTC, holds and resumes, hangs up; the supervisor sees the call live and asks to monitor it', async () => {
+    const supervisor = await open();
+    await signIn(supervisor, 'super01');
+    await supervisor.locator('.queue-board').waitFor();
+
+    const page = await open();
+    await signIn(page, 'agent05');
+    await page.locator('[data-testid="phone-status"][data-status="registered"]').waitFor();
+    await page.getByLabel('Number to call').fill('8889');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await page.locator('[data-testid="call-line"][data-state="established"]').waitFor();
+
+    // Hold and resume are re-INVITEs the server must accept before the line says so.
+    await page.getByRole('button', { name: 'Hold' }).click();
+    await expect.poll(() => page.getByTestId('call-line').textContent(), slow).toContain('on hold');
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => page.getByTestId('call-line').textContent(), slow).not.toContain('on hold');
+
+    // The wallboard learns of the call from the call.* events; monitor asks the server for it.
+    const liveCalls = supervisor.locator('.ant-card', { hasText: 'Live calls' });
+    const row = liveCalls.locator('tr', { hasText: '8889' });
+    await row.waitFor();
+    const request = supervisor.waitForRequest((r) => r.url().endsWith('/supervise'));
+    await row.getByRole('button', { name: /^Monitor/ }).click();
+    const sent = await request;
+    expect(JSON.parse(sent.postData() ?? '{}')).toEqual({ mode: 'monitor' });
+    const answer = await sent.response();
+    const callId = decodeURIComponent(new URL(sent.url()).pathname.split('/')[4] ?? '');
+    // Whatever the server answers is what the console shows: a refusal as its problem, else a status.
+    if (answer && answer.status() >= 400) {
+      const problem = (await answer.json()) as { code: string };
+      await expect.poll(() => liveCalls.getByRole('alert').textContent(), slow).toContain(problem.code);
+    } else {
+      await expect.poll(() => liveCalls.getByRole('status').textContent(), slow).toContain('Monitor');
+    }
+
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    await page.getByTestId('call-line').waitFor({ state: 'detached' });
+    await row.waitFor({ state: 'detached' });
+    const record = await teller.store.db
+      .selectFrom('call_records')
+      .selectAll()
+      .where('id', '=', callId)
+      .executeTakeFirstOrThrow();
+    expect(record).toMatchObject({
+      caller: '1005',
+      callee: '8889',
+      disposition: 'answered',
+      ended_by: 'caller',
+    });
+    expect(record.answered_at).not.toBeNull();
+  }, 180_000);
+
+  it('a supervisor forces an agent not ready from the wallboard', async () => {
+    const agent = await teller.login('agent06');
+    await teller.call('POST', '/api/v1/acd/me/login', { token: agent });
+    await teller.call('POST', '/api/v1/acd/me/ready', { token: agent });
+    const page = await open();
+    await signIn(page, 'super01');
+    const row = page.locator('.agent-board tr', { has: page.locator('[data-agent="agent06"]') });
+    await row.locator('[data-state="ready"]').waitFor();
+    await row.getByRole('combobox').click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option[title="Not ready"]').click();
+    await row.locator('[data-state="not-ready"]').waitFor();
+    expect(await serverState(await userId('agent06'))).toEqual({ kind: 'not-ready', reason: 'supervisor' });
+  }, 120_000);
+
+  it('admin sees the users, changes a queue in the ACD, and sees the IVR flows refuse a broken document', async () => {
     const page = await open();
     await signIn(page, 'admin');
     const table = page.locator('.users-table');
     await table.getByText('agent01', { exact: true }).waitFor();
     await table.getByText('super01', { exact: true }).waitFor();
+
+    await page.getByRole('tab', { name: 'Queues' }).click();
+    await page.locator('tr', { hasText: 'Web chat' }).getByRole('button', { name: 'Edit' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Wrap-up (s)').fill('15');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const queues = await teller.call('GET', '/api/v1/acd/queues', { token: supervisorToken });
+    const chat = (
+      (await queues.json()) as { queues: { config: { id: string; wrapUpMs: number } }[] }
+    ).queues.find((q) => q.config.id === 'chat');
+    expect(chat?.config.wrapUpMs).toBe(15_000);
+
+    await page.getByRole('tab', { name: 'IVR flows' }).click();
+    await page.locator('tr[data-row-key="phone-banking"]').waitFor();
+    await page
+      .getByLabel('Flow document (JSON)')
+      .fill('{"id":"broken","name":"x","start":"nowhere","steps":{}}');
+    await page.getByRole('button', { name: 'Validate' }).click();
+    const refusal = page.getByRole('alert').filter({ hasText: 'The flow was refused' });
+    await expect.poll(() => refusal.textContent(), slow).toContain('IVR_FLOW_INVALID');
   }, 120_000);
 
   it('switching to Chinese shows Chinese labels, and the choice survives a reload', async () => {
