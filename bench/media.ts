@@ -501,20 +501,25 @@ export default async function bench(args: string[]): Promise<unknown> {
     }),
   );
   const results = [];
-  for (const [i, streams] of levels.entries()) {
-    const profileDir = profile && i === levels.length - 1 ? mkdtempSync(path.join(dir, 'prof-')) : undefined;
-    results.push(
-      await runLevel(streams, {
-        durationMs,
-        baselineMs,
-        workers,
-        prompt,
-        mode,
-        ...(profileDir ? { profileDir } : {}),
-      }),
-    );
-    if (profileDir)
-      results.push({ profile: { streams, dir: profileDir, hottest: summariseProfiles(profileDir) } });
+  try {
+    for (const [i, streams] of levels.entries()) {
+      const profileDir =
+        profile && i === levels.length - 1 ? mkdtempSync(path.join(dir, 'prof-')) : undefined;
+      results.push(
+        await runLevel(streams, {
+          durationMs,
+          baselineMs,
+          workers,
+          prompt,
+          mode,
+          ...(profileDir ? { profileDir } : {}),
+        }),
+      );
+      if (profileDir) results.push({ profile: { streams, hottest: summariseProfiles(profileDir) } });
+    }
+  } finally {
+    // The prompt and the raw profiles (summarised above) are not kept.
+    rmSync(dir, { recursive: true, force: true });
   }
   return {
     cores: os.availableParallelism(),
