@@ -1,4 +1,4 @@
-import { Badge, Col, Row, Typography } from 'antd';
+import { Alert, Badge, Col, Row, Typography } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from '../api/client';
 import type { CustomerProfile, QueueView, User } from '../api/types';
@@ -143,12 +143,16 @@ export function AgentDesktop({ user }: { user: User }) {
   return (
     <div className="agent-desktop">
       <section className="desk-bar" aria-label={t('agent.bar')}>
-        <StateControl
-          stats={desk.stats}
-          stateSince={desk.stateSince}
-          clockOffset={desk.clockOffset}
-          act={desk.act}
-        />
+        {desk.notAnAgent ? (
+          <Alert type="info" showIcon title={t('agent.notAnAgent')} />
+        ) : (
+          <StateControl
+            stats={desk.stats}
+            stateSince={desk.stateSince}
+            clockOffset={desk.clockOffset}
+            act={desk.act}
+          />
+        )}
         <span className="stream-status">
           <Badge status={desk.streamStatus === 'open' ? 'success' : 'warning'} />
           <Typography.Text type="secondary">{t(`stream.${desk.streamStatus}`)}</Typography.Text>

@@ -51,14 +51,19 @@ export function useAgentDesk(userId: string) {
   const [error, setError] = useState<unknown>(null);
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
+  /** True when the ACD has no agent record for this user (a supervisor with a phone, say). */
+  const [notAnAgent, setNotAnAgent] = useState(false);
+
   const refresh = useCallback(async () => {
     try {
       const sentAt = Date.now();
       const mine = await api.myState();
       setClockOffset(mine.at - (sentAt + Date.now()) / 2);
       setStats(mine);
+      setNotAnAgent(false);
     } catch (e) {
-      setError(e);
+      if (e instanceof ApiProblem && e.code === 'ACD_UNKNOWN_AGENT') setNotAnAgent(true);
+      else setError(e);
     }
   }, []);
 
@@ -175,6 +180,7 @@ export function useAgentDesk(userId: string) {
 
   return {
     stats,
+    notAnAgent,
     stateSince,
     clockOffset,
     offer,

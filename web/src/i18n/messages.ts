@@ -60,6 +60,8 @@ export const en = {
 
   'agent.bar': 'My state',
   'agent.actionFailed': 'The action failed',
+  'agent.notAnAgent':
+    'You are not an agent of the queues (an administrator gives skills under Administration → Skills); the phone works all the same.',
   'agent.state.label': 'Agent state',
   'agent.state.ready': 'Ready',
   'agent.state.notReady': 'Not ready',
@@ -544,6 +546,7 @@ export const zh: Record<MessageKey, string> = {
 
   'agent.bar': '我的状态',
   'agent.actionFailed': '操作未成功',
+  'agent.notAnAgent': '您不是队列坐席（管理员可在“系统管理 → 技能”中设置）；话机仍可使用。',
   'agent.state.label': '坐席状态',
   'agent.state.ready': '就绪',
   'agent.state.notReady': '未就绪',
