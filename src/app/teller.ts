@@ -277,6 +277,7 @@ async function startSip(
     clock: deps.clock,
     logger: deps.logger,
     security: { trustedAddresses: config.sipTrustedAddresses, maxFailures: config.sipBanAfterFailures },
+    tcp: { maxConnectionsPerAddress: config.sipTcpMaxConnectionsPerAddress },
     lookupHa1: async (username, realm, algorithm) =>
       realm === config.sipRealm ? (await users.sipHa1(username, algorithm))?.ha1 : undefined,
     extensionOf: async (username) => (await users.sipHa1(username, 'MD5'))?.user.extension ?? undefined,

@@ -41,6 +41,8 @@ export const configSchema = z.strictObject({
     .pipe(z.array(z.enum(['SHA-256', 'SHA-512-256', 'MD5'])).min(1)),
   /** Failed SIP authentications from one address within a minute that ban it for 15 minutes. */
   sipBanAfterFailures: positiveInt.default(10),
+  /** Inbound SIP TCP connections one address may hold at once (trusted addresses are exempt). */
+  sipTcpMaxConnectionsPerAddress: positiveInt.default(256),
   rtpPortMin: port.default(20000),
   rtpPortMax: port.default(29999),
   smtpPort: port.default(2525),
@@ -73,6 +75,7 @@ export const envNames: Record<keyof z.input<typeof configSchema>, string> = {
   sipRealm: 'TELLER_SIP_REALM',
   sipTrustedAddresses: 'TELLER_SIP_TRUSTED_ADDRESSES',
   sipBanAfterFailures: 'TELLER_SIP_BAN_AFTER_FAILURES',
+  sipTcpMaxConnectionsPerAddress: 'TELLER_SIP_TCP_MAX_PER_ADDRESS',
   sipDigestAlgorithms: 'TELLER_SIP_DIGEST_ALGORITHMS',
   rtpPortMin: 'TELLER_RTP_PORT_MIN',
   rtpPortMax: 'TELLER_RTP_PORT_MAX',
