@@ -587,6 +587,53 @@ describe('AcdEngine: estimates and statistics', () => {
     expect(engine.agentStatistics('a1').timeInStateMs.ready).toBe(10_000);
   });
 
+  it('counts an agent’s time for a queue only while it meets the queue’s requirements', () => {
+    const { clock, engine, queue, agent } = setup();
+    queue({ id: 'q', skills: [{ skill: 's', minProficiency: 1 }] });
+    agent({ id: 'a1', skills: { s: 1 } });
+    agent({ id: 'a2', skills: {} });
+    engine.enqueue({ interactionId: 'c1', queueId: 'q' });
+    engine.accept('a1', 'c1');
+    clock.advance(60_000);
+    engine.release('a1', 'c1');
+    // a2 learns the skill while ready: its time counts from here, and it has idled longest.
+    engine.updateAgent({ id: 'a2', skills: { s: 1 } });
+    expect(engine.enqueue({ interactionId: 'c2', queueId: 'q' })).toEqual({
+      outcome: 'offered',
+      agentId: 'a2',
+    });
+    engine.accept('a2', 'c2');
+    clock.advance(30_000);
+    engine.release('a2', 'c2');
+    clock.advance(10_000);
+    // And leaves the queue: the 30 s busy and 10 s ready it spent there stay with the queue.
+    engine.updateAgent({ id: 'a2', skills: {} });
+    clock.advance(20_000);
+    let stats = engine.queueStatistics('q');
+    // a1: busy 60 s, ready 60 s; a2 while a member: busy 30 s, ready 10 s.
+    expect(stats.occupancy).toBeCloseTo(90 / 160, 12);
+    expect(stats.agents).toEqual({
+      'logged-out': 0,
+      'not-ready': 0,
+      ready: 1,
+      reserved: 0,
+      busy: 0,
+      'wrap-up': 0,
+    });
+    engine.resetStatistics();
+    clock.advance(10_000);
+    expect(engine.queueStatistics('q').occupancy).toBe(0);
+    engine.enqueue({ interactionId: 'c3', queueId: 'q' });
+    engine.accept('a1', 'c3');
+    clock.advance(10_000);
+    stats = engine.queueStatistics('q');
+    expect(stats.occupancy).toBeCloseTo(0.5, 12);
+    expect(stats.agents.busy).toBe(1);
+    engine.setNotReady('a1', 'lunch');
+    engine.release('a1', 'c3');
+    expect(engine.estimateForArrival('q')).toEqual({ position: 1, ewtMs: null });
+  });
+
   it('pushes statistics on an interval when asked', () => {
     const { clock, queue, ofType } = setup({ statisticsIntervalMs: 5000 });
     queue({ id: 'q' });

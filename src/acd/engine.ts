@@ -92,9 +92,6 @@ function kindNumber(kind: AgentStateKind): number {
       return 5;
   }
 }
-const occCount = 0;
-const occSince = kindCount;
-const occTime = 2 * kindCount;
 const staffedKinds = [false, false, true, true, true, true];
 const workingKinds = [false, false, false, true, true, true];
 const loggedOut: AgentState = { kind: 'logged-out' };
@@ -161,13 +158,16 @@ interface QueueRec {
   tierBonus: Record<CustomerTier, number>;
   rrCounter: number;
   counters: Counters;
-  /** Base-qualified agents by state, and the sums that give their time in each state (occupancy). */
   /**
-   * Agents who meet the base requirements, by state: their count, the sum of the times their
-   * current state's accounting began, and the time already booked per state (one array, so one
-   * cache line per queue on every state change). See `occ*` offsets.
+   * The agents who meet the base requirements (their memberships). Agents by state and occupancy
+   * are summed over them when statistics are read, from each agent's own time per state, rather
+   * than kept per queue on every state change: an agent serves several queues, and the routing
+   * path then touches only the agent.
    */
-  occ: Float64Array;
+  baseMembers: Membership[];
+  /** Time per state (by kind number) booked this interval by base members that have since left. */
+  departed: number[];
+  /** Capacity on the queue's channel of the base members in a staffed state (the wait estimate's N). */
   staffedSlots: number;
   ahtSamples: number;
   ahtMeanMs: number;
@@ -192,7 +192,25 @@ interface Membership {
   minStage: number;
   score: number;
   entries: PoolEntry[];
+  /**
+   * What `bestFor` reads, copied here so that looking at a queue's head costs the membership, a
+   * set and its head rather than also the queue and its list of sets: the queue's channel and
+   * aging, the waiting set of the first stage the agent may serve and those of later stages.
+   * (A queue's reconfiguration drops every membership, so these never go stale.)
+   */
+  channelIx: number;
+  agingPerMs: number;
+  firstSet: OrderedSet<Ix>;
+  laterSets: readonly OrderedSet<Ix>[];
+  agent: AgentRec;
+  /** Slot in the queue's `baseMembers`, −1 when the agent does not meet the base requirements. */
+  baseIndex: number;
+  /** The agent's time per state when it joined, if that was during the interval `baselineEpoch`. */
+  baseline: number[] | null;
+  baselineEpoch: number;
 }
+
+const noSets: readonly OrderedSet<Ix>[] = [];
 
 /** An agent's statistics for the current interval, kept in the agent's record (one object less to reach). */
 interface AgentStats {
@@ -1133,16 +1151,12 @@ export class AcdEngine {
   /** Starts a new statistics interval (a new day, a new half hour) for every queue and agent. */
   resetStatistics(): void {
     const now = this.clock.now();
-    const rel = now - this.epoch;
     // Agents' open intervals are cut lazily: accounting starts at max(state start, interval start).
     this.intervalStart = now;
     this.statsEpoch++;
     for (const queue of this.queues.values()) {
       queue.counters = zeroCounters();
-      for (let k = 0; k < agentStateKinds.length; k++) {
-        queue.occ[occTime + k] = 0;
-        queue.occ[occSince + k] = queue.occ[occCount + k]! * rel;
-      }
+      queue.departed.fill(0);
     }
   }
 
@@ -1284,19 +1298,25 @@ export class AcdEngine {
     let best: Ix | null = null;
     let bestEffective = 0;
     const memberships = agent.membershipList;
+    // Most agents serve queues of one channel: whether they have room there is asked once.
+    let channel = -1;
+    let room = false;
     for (let m = 0; m < memberships.length; m++) {
       const membership = memberships[m]!;
-      const queue = membership.queue;
-      if (!this.available(agent, queue.channelIx)) continue;
-      let head: Ix | null = null;
-      const waiting = queue.waiting;
-      for (let s = membership.minStage; s < waiting.length; s++) {
-        const first = waiting[s]!.first();
+      if (membership.channelIx !== channel) {
+        channel = membership.channelIx;
+        room = this.available(agent, channel);
+      }
+      if (!room) continue;
+      let head = membership.firstSet.first() ?? null;
+      const later = membership.laterSets;
+      for (let s = 0; s < later.length; s++) {
+        const first = later[s]!.first();
         if (first && (head === null || waitingOrder(first, head) < 0)) head = first;
       }
       if (head === null) continue;
       // Across queues the current effective priority decides (aging differs by queue), then age.
-      const effective = head.key + queue.agingPerMs * (now - this.epoch);
+      const effective = head.key + membership.agingPerMs * (now - this.epoch);
       if (
         best === null ||
         effective > bestEffective ||
@@ -1797,30 +1817,17 @@ export class AcdEngine {
     const fromIx = kindNumber(from.kind);
     const toIx = kindNumber(to.kind);
     if (fromIx !== toIx) {
-      // Books the time in the old state and moves the agent between the per-state sums of each
-      // of its queues, in one pass (this is `cutAgent` and the move, fused for the routing path).
-      const rel = now - this.epoch;
-      const elapsed = rel - this.accStart(agent);
-      if (elapsed > 0) this.agentStats(agent).timeIn[fromIx]! += elapsed;
-      agent.accSince = rel;
-      const c = agent.capacity;
+      this.cutAgent(agent, now - this.epoch);
+      // The queues see the move only when it changes whether the agent is staffed (logging in
+      // and out, not-ready): ready, reserved, busy and wrap-up are all staffed.
       const fromStaffed = staffedKinds[fromIx]!;
-      const toStaffed = staffedKinds[toIx]!;
-      const queues = agent.baseQueues;
-      for (let q = 0; q < queues.length; q++) {
-        const queue = queues[q]!;
-        const occ = queue.occ;
-        if (elapsed > 0) {
-          occ[occTime + fromIx]! += elapsed;
-          occ[occSince + fromIx]! += elapsed;
+      if (fromStaffed !== staffedKinds[toIx]) {
+        const queues = agent.baseQueues;
+        for (let q = 0; q < queues.length; q++) {
+          const queue = queues[q]!;
+          const slots = agent.capacity[queue.channelIx]!;
+          queue.staffedSlots += fromStaffed ? -slots : slots;
         }
-        occ[occCount + fromIx]!--;
-        occ[occSince + fromIx]! -= rel;
-        occ[occCount + toIx]!++;
-        occ[occSince + toIx]! += rel;
-        const slots = c[queue.channelIx]!;
-        if (fromStaffed) queue.staffedSlots -= slots;
-        if (toStaffed) queue.staffedSlots += slots;
       }
     }
     agent.state = to;
@@ -1832,19 +1839,25 @@ export class AcdEngine {
     return Math.max(agent.accSince, this.intervalStart - this.epoch);
   }
 
-  /** Books the agent's time in its current state up to `rel` (agent and its queues). */
+  /** Books the agent's time in its current state up to `rel`. */
   private cutAgent(agent: AgentRec, rel: number): void {
-    const start = this.accStart(agent);
-    const elapsed = rel - start;
-    if (elapsed > 0) {
-      const k = kindIndex[agent.state.kind];
-      this.agentStats(agent).timeIn[k]! += elapsed;
-      for (const queue of agent.baseQueues) {
-        queue.occ[occTime + k]! += elapsed;
-        queue.occ[occSince + k]! += elapsed;
-      }
-    }
+    const elapsed = rel - this.accStart(agent);
+    if (elapsed > 0) this.agentStats(agent).timeIn[kindNumber(agent.state.kind)]! += elapsed;
     agent.accSince = rel;
+  }
+
+  /**
+   * What a base member has spent in each state this interval while serving the queue, added to
+   * `into`: the agent's time per state, less what it had when it joined (if it joined during this
+   * interval). Call `cutAgent` first when the open stretch must be included up to now.
+   */
+  private addMemberTime(membership: Membership, rel: number, into: number[]): void {
+    const agent = membership.agent;
+    const timeIn = this.agentStats(agent).timeIn;
+    const baseline = membership.baselineEpoch === this.statsEpoch ? membership.baseline : null;
+    for (let k = 0; k < kindCount; k++) into[k]! += timeIn[k]! - (baseline === null ? 0 : baseline[k]!);
+    const open = rel - this.accStart(agent);
+    if (open > 0) into[kindNumber(agent.state.kind)]! += open;
   }
 
   /** The agent's statistics, zeroed first if a new interval began since they were last touched. */
@@ -1916,17 +1929,31 @@ export class AcdEngine {
     if (old && old.minStage === minStage && old.score === score) return;
     if (old) this.dropMembership(agent, queue, now);
     if (minStage < 0) return;
-    const membership: Membership = { queue, minStage, score, entries: [] };
+    const membership: Membership = {
+      queue,
+      minStage,
+      score,
+      entries: [],
+      channelIx: queue.channelIx,
+      agingPerMs: queue.agingPerMs,
+      firstSet: queue.waiting[minStage]!,
+      laterSets: minStage + 1 < queue.waiting.length ? queue.waiting.slice(minStage + 1) : noSets,
+      agent,
+      baseIndex: -1,
+      baseline: null,
+      baselineEpoch: -1,
+    };
     for (let s = minStage; s < queue.stages.length; s++) {
       membership.entries.push({ agent, pool: queue.pools[s]!, heapIndex: -1, rr: 0, score });
     }
     if (minStage === 0) {
-      const rel = now - this.epoch;
-      this.cutAgent(agent, rel);
-      const k = kindIndex[agent.state.kind];
-      queue.occ[occCount + k]!++;
-      queue.occ[occSince + k]! += rel;
-      if (staffedKinds[k]) queue.staffedSlots += agent.capacity[queue.channelIx]!;
+      // From now on the agent's time counts for this queue too: remember where it stands.
+      this.cutAgent(agent, now - this.epoch);
+      membership.baseline = [...this.agentStats(agent).timeIn];
+      membership.baselineEpoch = this.statsEpoch;
+      membership.baseIndex = queue.baseMembers.length;
+      queue.baseMembers.push(membership);
+      if (staffedKinds[kindNumber(agent.state.kind)]) queue.staffedSlots += agent.capacity[queue.channelIx]!;
       agent.baseQueues.push(queue);
     }
     agent.memberships.set(queue, membership);
@@ -1940,12 +1967,18 @@ export class AcdEngine {
     if (!old) return;
     for (const entry of old.entries) if (entry.heapIndex >= 0) entry.pool.heap.remove(entry);
     if (old.minStage === 0) {
+      // The time it served the queue this interval stays with the queue.
       const rel = now - this.epoch;
       this.cutAgent(agent, rel);
-      const k = kindIndex[agent.state.kind];
-      queue.occ[occCount + k]!--;
-      queue.occ[occSince + k]! -= rel;
-      if (staffedKinds[k]) queue.staffedSlots -= agent.capacity[queue.channelIx]!;
+      this.addMemberTime(old, rel, queue.departed);
+      const members = queue.baseMembers;
+      const last = members.pop()!;
+      if (last !== old) {
+        members[old.baseIndex] = last;
+        last.baseIndex = old.baseIndex;
+      }
+      old.baseIndex = -1;
+      if (staffedKinds[kindNumber(agent.state.kind)]) queue.staffedSlots -= agent.capacity[queue.channelIx]!;
       agent.baseQueues.splice(agent.baseQueues.indexOf(queue), 1);
     }
     agent.memberships.delete(queue);
@@ -1979,7 +2012,8 @@ export class AcdEngine {
       tierBonus: config.tierBonus,
       rrCounter: 0,
       counters: zeroCounters(),
-      occ: new Float64Array(3 * kindCount),
+      baseMembers: [],
+      departed: agentStateKinds.map(() => 0),
       staffedSlots: 0,
       ahtSamples: 0,
       ahtMeanMs: 0,
@@ -2166,14 +2200,16 @@ export class AcdEngine {
     const rel = now - this.epoch;
     const c = queue.counters;
     const agents = zeroByKind();
+    const time = [...queue.departed];
+    for (const membership of queue.baseMembers) {
+      agents[membership.agent.state.kind]++;
+      this.addMemberTime(membership, rel, time);
+    }
     let busy = 0;
     let staffed = 0;
-    for (const kind of agentStateKinds) {
-      const k = kindIndex[kind];
-      agents[kind] = queue.occ[occCount + k]!;
-      const ms = queue.occ[occTime + k]! + queue.occ[occCount + k]! * rel - queue.occ[occSince + k]!;
-      if (workingKinds[k]) busy += ms;
-      if (staffedKinds[k]) staffed += ms;
+    for (let k = 0; k < kindCount; k++) {
+      if (workingKinds[k]) busy += time[k]!;
+      if (staffedKinds[k]) staffed += time[k]!;
     }
     const outcomes = c.answered + c.abandoned + c.maxWaitExpired;
     const oldest = queue.byAge.oldest();
