@@ -232,6 +232,8 @@ interface AgentRec extends AgentStats {
   loggedIn: boolean;
   presence: Presence;
   state: AgentState;
+  /** `state.kind`, kept on the record: most moves are checked and accounted without reading `state`. */
+  stateKind: AgentStateKind;
   /** What the agent holds (offered, connected, wrap-up): a few items, so an array beats a Set. */
   work: Ix[];
   load: number[];
@@ -320,7 +322,8 @@ class ArrivalOrder {
   add(ix: Ix): void {
     this.count++;
     ix.parkToken++;
-    this.trim();
+    // No trimming here: that would read the entry at the front (an interaction nobody else is
+    // looking at) on every arrival. Stale entries go when the ring fills (`makeRoom`) or is read.
     if (
       this.head === this.tail ||
       ix.enqueuedAt > this.lastAt ||
@@ -474,11 +477,13 @@ const spareIxsMax = 4096;
 
 /**
  * A new interaction record with every field in one fixed order, so all share one hidden class.
- * What the waiting trees compare and link comes first, so a tree walk reads one cache line per
- * item. `newIx` sets the real values.
+ * Fields are grouped by when they are read: what the waiting trees compare and link first (a
+ * tree walk then reads one cache line per item), then what an offer, an answer and a release
+ * read, then the rest. `newIx` sets the real values.
  */
 function freshIx(queue: QueueRec): Ix {
   return {
+    // compared and linked by the waiting trees
     head: false,
     key: 0.5,
     enqueuedAt: 0,
@@ -487,34 +492,36 @@ function freshIx(queue: QueueRec): Ix {
     treeRight: null,
     treeSize: 0,
     treePriority: 0,
+    // read on every offer, answer and release
     id: retiredId,
     queue,
-    channelIx: 0,
-    customerId: null,
-    tier: 'mass',
-    boost: 0,
-    lastAgentId: null,
-    attributes: noAttributes,
-    callback: false,
-    callbackOffered: false,
     state: 'waiting',
+    agent: null,
+    channelIx: 0,
+    timer: null,
+    deadline: 0.5,
+    offeredAt: 0,
+    connectedAt: 0,
+    releasedAt: 0,
+    callback: false,
+    customerId: null,
+    ewtAtEnqueue: null,
     stage: 0,
     tree: null,
     parked: false,
     parkToken: 0,
     heapIndex: -1,
+    // the rest
+    tier: 'mass',
+    boost: 0,
+    lastAgentId: null,
+    attributes: noAttributes,
+    callbackOffered: false,
     targetAgent: null,
     targetUntil: 0,
-    agent: null,
-    offeredAt: 0,
-    connectedAt: 0,
-    releasedAt: 0,
-    deadline: 0.5,
-    timer: null,
     task: null,
     timerFor: 'waiting',
     nextAnnounceAt: 0.5,
-    ewtAtEnqueue: null,
   };
 }
 
@@ -671,6 +678,7 @@ export class AcdEngine {
         loggedIn: false,
         presence: { kind: 'not-ready', reason: 'logged-out' },
         state: loggedOut,
+        stateKind: loggedOut.kind,
         work: [],
         load: channels.map(() => 0),
         totalLoad: 0,
@@ -1812,9 +1820,10 @@ export class AcdEngine {
   private changeState(agent: AgentRec): boolean {
     const to = this.deriveState(agent);
     const from = agent.state;
-    if (!checkAgentTransition(agent.id, from, to)) return false;
+    const fromKind = agent.stateKind;
+    if (!checkAgentTransition(agent.id, fromKind, from, to)) return false;
     const now = this.clock.now();
-    const fromIx = kindNumber(from.kind);
+    const fromIx = kindNumber(fromKind);
     const toIx = kindNumber(to.kind);
     if (fromIx !== toIx) {
       this.cutAgent(agent, now - this.epoch);
@@ -1831,6 +1840,7 @@ export class AcdEngine {
       }
     }
     agent.state = to;
+    agent.stateKind = to.kind;
     this.emit('acd.agent.state-changed', { agentId: agent.id, from, to, presence: agent.presence, at: now });
     return true;
   }
@@ -1842,7 +1852,7 @@ export class AcdEngine {
   /** Books the agent's time in its current state up to `rel`. */
   private cutAgent(agent: AgentRec, rel: number): void {
     const elapsed = rel - this.accStart(agent);
-    if (elapsed > 0) this.agentStats(agent).timeIn[kindNumber(agent.state.kind)]! += elapsed;
+    if (elapsed > 0) this.agentStats(agent).timeIn[kindNumber(agent.stateKind)]! += elapsed;
     agent.accSince = rel;
   }
 
@@ -1949,7 +1959,9 @@ export class AcdEngine {
     if (minStage === 0) {
       // From now on the agent's time counts for this queue too: remember where it stands.
       this.cutAgent(agent, now - this.epoch);
-      membership.baseline = [...this.agentStats(agent).timeIn];
+      const timeIn = this.agentStats(agent).timeIn;
+      // Nothing booked yet (an agent set up before its first shift): nothing to subtract.
+      membership.baseline = timeIn.some((ms) => ms !== 0) ? [...timeIn] : null;
       membership.baselineEpoch = this.statsEpoch;
       membership.baseIndex = queue.baseMembers.length;
       queue.baseMembers.push(membership);

@@ -51,12 +51,13 @@ function agentStatesEqual(a: AgentState, b: AgentState): boolean {
       return (
         b.kind === 'reserved' && b.interactionId === a.interactionId && b.offerDeadline === a.offerDeadline
       );
-    case 'busy':
-      return (
-        b.kind === 'busy' &&
-        b.interactionIds.length === a.interactionIds.length &&
-        a.interactionIds.every((id, index) => b.interactionIds[index] === id)
-      );
+    case 'busy': {
+      if (b.kind !== 'busy' || b.interactionIds.length !== a.interactionIds.length) return false;
+      for (let i = 0; i < a.interactionIds.length; i++) {
+        if (a.interactionIds[i] !== b.interactionIds[i]) return false;
+      }
+      return true;
+    }
     case 'wrap-up':
       return b.kind === 'wrap-up' && b.interactionId === a.interactionId && b.deadline === a.deadline;
   }
@@ -65,13 +66,20 @@ function agentStatesEqual(a: AgentState, b: AgentState): boolean {
 /**
  * Checks an agent's move; returns false when nothing changed (so nothing is emitted) and
  * throws ACD_ILLEGAL_TRANSITION, naming both states, on an edge the machine does not have.
+ * `fromKind` is `from.kind`, passed apart so that a move between kinds (nearly every move) is
+ * checked without reading the old state object.
  */
-export function checkAgentTransition(agentId: string, from: AgentState, to: AgentState): boolean {
-  if (agentStatesEqual(from, to)) return false;
-  if (agentEdgeTable[from.kind][to.kind] !== true) {
+export function checkAgentTransition(
+  agentId: string,
+  fromKind: AgentStateKind,
+  from: AgentState,
+  to: AgentState,
+): boolean {
+  if (fromKind === to.kind && agentStatesEqual(from, to)) return false;
+  if (agentEdgeTable[fromKind][to.kind] !== true) {
     throw new AcdError(
       'ACD_ILLEGAL_TRANSITION',
-      `agent ${agentId}: illegal transition ${from.kind} → ${to.kind}`,
+      `agent ${agentId}: illegal transition ${fromKind} → ${to.kind}`,
     );
   }
   return true;
