@@ -333,7 +333,19 @@ async function runMode(
       calls: teller.calls.active,
       ivrSessions: teller.ivr.engine.activeSessions,
       onIvrLine: teller.ivr.calls,
+      /** Where the sessions are (their current step) and how many steps they have been through. */
+      atStep: {} as Record<string, number>,
+      stepsPerSession: 0,
     };
+    let steps = 0;
+    for (const call of teller.calls.calls) {
+      const session = teller.ivr.call(call.record.id)?.session;
+      if (!session) continue;
+      const step = `${session.path.at(-1) ?? '-'} (${session.state})`;
+      active.atStep[step] = (active.atStep[step] ?? 0) + 1;
+      steps += session.path.length;
+    }
+    active.stepsPerSession = active.ivrSessions > 0 ? round(steps / active.ivrSessions, 1) : 0;
     if (mode === 'ivr' && options.profileSeconds > 0) {
       const profiler = new MainThreadProfiler();
       await profiler.start();
