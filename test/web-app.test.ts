@@ -36,7 +36,7 @@ async function buildWebIfStale(): Promise<void> {
   await build({ configFile: path.join(webDir, 'vite.config.ts'), logLevel: 'warn' });
 }
 
-const slow = { timeout: 30_000 };
+const slow = { timeout: 90_000 };
 
 /** The little of the page's DOM the callbacks passed to the browser use (no lib.dom here). */
 interface PageStorage {
@@ -89,7 +89,7 @@ describe('web app', () => {
       if (!storage.getItem('teller.lang')) storage.setItem('teller.lang', l);
     }, lang);
     const page = await context.newPage();
-    page.setDefaultTimeout(30_000);
+    page.setDefaultTimeout(90_000);
     await page.goto(`${teller.httpUrl}/`);
     return page;
   }
@@ -143,7 +143,7 @@ describe('web app', () => {
     await page.locator('.desk-bar [data-state="ready"]').waitFor();
     const id = await userId('agent01');
     expect((await serverState(id)).kind).toBe('ready');
-  }, 120_000);
+  }, 300_000);
 
   it('super01 sees the wallboard with the queues and agent01 ready', async () => {
     const page = await open();
@@ -155,7 +155,7 @@ describe('web app', () => {
     const row = page.locator('.agent-board tr', { has: page.locator('[data-agent="agent01"]') });
     await row.locator('[data-state="ready"]').waitFor();
     await expect.poll(() => row.textContent(), slow).toContain('Wang Fang');
-  }, 120_000);
+  }, 300_000);
 
   it('an offer rings on the desktop; accept, end the contact, wrap up with a code on the customer’s timeline', async () => {
     const page = await open();
@@ -217,7 +217,7 @@ describe('web app', () => {
     };
     expect(items.find((i) => i.interactionId === interactionId)?.outcome).toBe('resolved');
     await expect.poll(() => page.locator('.my-stats').textContent(), slow).toContain('Handled');
-  }, 180_000);
+  }, 360_000);
 
   it('the browser phone calls the line test over WebRTC, holds and resumes, hangs up; the supervisor sees the call live and asks to monitor it', async () => {
     const supervisor = await open();
@@ -270,7 +270,7 @@ describe('web app', () => {
       ended_by: 'caller',
     });
     expect(record.answered_at).not.toBeNull();
-  }, 180_000);
+  }, 360_000);
 
   it('a supervisor forces an agent not ready from the wallboard', async () => {
     const agent = await teller.login('agent06');
@@ -284,7 +284,7 @@ describe('web app', () => {
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option[title="Not ready"]').click();
     await row.locator('[data-state="not-ready"]').waitFor();
     expect(await serverState(await userId('agent06'))).toEqual({ kind: 'not-ready', reason: 'supervisor' });
-  }, 120_000);
+  }, 300_000);
 
   it('admin sees the users, changes a queue in the ACD, and sees the IVR flows refuse a broken document', async () => {
     const page = await open();
@@ -313,7 +313,7 @@ describe('web app', () => {
     await page.getByRole('button', { name: 'Validate' }).click();
     const refusal = page.getByRole('alert').filter({ hasText: 'The flow was refused' });
     await expect.poll(() => refusal.textContent(), slow).toContain('IVR_FLOW_INVALID');
-  }, 120_000);
+  }, 300_000);
 
   it('switching to Chinese shows Chinese labels, and the choice survives a reload', async () => {
     const page = await open();
@@ -329,7 +329,7 @@ describe('web app', () => {
         () => (globalThis as unknown as { document: PageDocument }).document.documentElement.lang,
       ),
     ).toBe('zh-CN');
-  }, 120_000);
+  }, 300_000);
 
   it('the keyboard reaches the state control and sets not-ready with a reason', async () => {
     const page = await open();
@@ -349,5 +349,5 @@ describe('web app', () => {
     await page.keyboard.press('Enter');
     await page.locator('.desk-bar [data-state="not-ready"]').waitFor();
     expect(await serverState(await userId('agent04'))).toEqual({ kind: 'not-ready', reason: 'break' });
-  }, 120_000);
+  }, 300_000);
 });
