@@ -26,6 +26,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { AcdEngine, type CustomerTier, type QueueConfigInput, Random } from '../src/acd/index';
 import { VirtualClock } from '../src/core/index';
 
@@ -77,9 +78,20 @@ function collectionsDuring<R>(run: () => R): { result: R; gc: Record<string, num
   };
 }
 
-/** The heap in use once everything unreachable is collected (through the inspector, no flags needed). */
-async function retainedHeap(session: Session): Promise<number> {
-  await session.post('HeapProfiler.collectGarbage');
+/**
+ * A full collection on demand. V8's own `gc()` (exposed at run time: `npm run bench` passes no
+ * flags), not the inspector's `HeapProfiler.collectGarbage`: that one is a low-memory
+ * notification, which also shrinks the young generation to 1 MB, so the next run would scavenge
+ * far more often than in a process that never asked.
+ */
+const collectGarbage: () => void = (() => {
+  v8.setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
+
+/** The heap in use once everything unreachable is collected. */
+function retainedHeap(): number {
+  collectGarbage();
   return process.memoryUsage().heapUsed;
 }
 
@@ -401,9 +413,10 @@ export default async function acdBench(args: string[]): Promise<unknown> {
   const loadBefore = os.loadavg()[0]!;
   const profileFile = textOption(args, 'profile');
   const allocationFile = textOption(args, 'allocations');
-  const session = new Session();
-  session.connect();
-  const heapBeforeEngine = await retainedHeap(session);
+  // The inspector only when a profile is asked for.
+  const session = profileFile !== null || allocationFile !== null ? new Session() : null;
+  session?.connect();
+  const heapBeforeEngine = retainedHeap();
 
   // ── the engine, filled to 50,000 waiting with every agent busy ──
   const setupStart = performance.now();
@@ -446,6 +459,8 @@ export default async function acdBench(args: string[]): Promise<unknown> {
     return state.interactionIds[0]!;
   });
   const start = { busy, holds, now: clock.now(), order: nextOrder };
+  // Also the full collection each run starts from, so neither run pays for the garbage of the setup.
+  const heapWithScenario = retainedHeap();
 
   // The naive run goes first: it starts from the state the engine is in now.
   process.stderr.write(`acd bench: naive full-scan router, ${baselineSteps} steps…\n`);
@@ -473,12 +488,13 @@ export default async function acdBench(args: string[]): Promise<unknown> {
 
   process.stderr.write(`acd bench: engine, ${steps} steps…\n`);
   const engineScript = script(steps, start.order, seed + 2000);
-  if (profileFile !== null) {
+  collectGarbage();
+  if (session !== null && profileFile !== null) {
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 100 });
     await session.post('Profiler.start');
   }
-  if (allocationFile !== null) {
+  if (session !== null && allocationFile !== null) {
     await session.post('HeapProfiler.startSampling', {
       samplingInterval: 1024,
       includeObjectsCollectedByMajorGC: true,
@@ -488,20 +504,19 @@ export default async function acdBench(args: string[]): Promise<unknown> {
   const eventsBefore = events;
   const { result: measured, gc } = collectionsDuring(() => drive(engineRouter, start, steps, engineScript));
   const runEvents = events - eventsBefore;
-  if (profileFile !== null) {
+  if (session !== null && profileFile !== null) {
     const { profile } = await session.post('Profiler.stop');
     writeFileSync(profileFile, JSON.stringify(profile));
     process.stderr.write(`acd bench: CPU profile of the engine run in ${profileFile}\n`);
   }
-  if (allocationFile !== null) {
+  if (session !== null && allocationFile !== null) {
     const { profile } = await session.post('HeapProfiler.stopSampling');
     writeFileSync(allocationFile, JSON.stringify(profile));
     process.stderr.write(`acd bench: allocation profile of the engine run in ${allocationFile}\n`);
   }
-  // The engine in its steady state (50,000 waiting, every agent busy), collected: what the scenario
-  // costs is this less the heap before the engine was built (the naive router is gone by now; the
-  // driver's sample arrays and scripts, about 2 MB, are still counted).
-  const heapWithScenario = await retainedHeap(session);
+  // The engine in its steady state after the run (the naive router is gone by now; the driver's
+  // samples and script, about 2 MB, are still counted).
+  const heapAfterRun = retainedHeap();
 
   let identical = 0;
   const compared = Math.min(baselineSteps, measured.chosen.length);
@@ -514,7 +529,7 @@ export default async function acdBench(args: string[]): Promise<unknown> {
 
   // ── arrivals with all 10,000 agents free and nothing waiting ──
   const free = freeAgentArrivals(world, seed, Math.min(steps, 20_000), Math.min(baselineSteps, 2000));
-  session.disconnect();
+  session?.disconnect();
 
   return {
     setup: {
@@ -536,15 +551,15 @@ export default async function acdBench(args: string[]): Promise<unknown> {
       arrival: percentiles(measured.arrivals),
       eventsPublished: { total: events, inTimedRun: runEvents, perStep: round(runEvents / steps) },
       /**
-       * Heap in use after a full collection: before the engine existed, and with the scenario
-       * loaded, taken after the timed run (the difference is what 10,000 agents, 200 queues and
-       * 60,000 interactions cost). Both are taken outside the timed runs: a full collection also
-       * shrinks the young generation, which would make the next run collect more often.
+       * Heap in use after a full collection: before the engine existed, once it holds the
+       * scenario (the difference is what 10,000 agents, 200 queues and 60,000 interactions
+       * cost), and after the timed run (the steady state, with the driver's samples).
        */
       heap: {
         beforeEngineMb: round(heapBeforeEngine / 1e6),
         withScenarioMb: round(heapWithScenario / 1e6),
         scenarioMb: round((heapWithScenario - heapBeforeEngine) / 1e6),
+        afterRunMb: round(heapAfterRun / 1e6),
       },
       /** Collections during the engine's run (minor: scavenges; major: marking and mark-compact), with their cost. */
       gc,
