@@ -4,7 +4,9 @@
  * every agent is busy; each step one agent finishes (a decision: the best waiting interaction
  * across that agent's queues, by priority with aging and tier bonus, then age) and one contact
  * arrives (a decision: a free eligible agent, or its place in the queue with position and
- * estimated wait). Each routing call is timed on its own.
+ * estimated wait). Each routing call is timed on its own, and the timed call is the router's
+ * call and nothing else: the random draws and ids of the run are made beforehand, the driver
+ * knows what each agent holds, and each run starts from a fully collected heap.
  *
  * The baseline, in the same run, is a naive router that scans every waiting interaction (or
  * every agent) per decision, started from the engine's own state (via `snapshot()`) and fed the
@@ -13,7 +15,7 @@
  *
  * Memory: the heap in use after a full garbage collection, before the engine is built and once
  * it holds the scenario (the difference is what the scenario costs), and after the run; plus the
- * collections (count, time, longest pause) during the timed run.
+ * collections (count, time, longest pause) during the engine's run.
  *
  *   npm run bench -- acd [--steps 25000] [--baseline-steps 1000] [--seed 1]
  *                        [--profile FILE.cpuprofile] [--allocations FILE.heapprofile]
