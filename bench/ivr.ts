@@ -42,6 +42,7 @@ import {
   ownCpuSeconds,
   pct,
   processCpuSeconds,
+  raisePriority,
   round,
   type SippRun,
   sippCount,
@@ -419,17 +420,7 @@ async function level(bench: Bench, options: Options, calls: number): Promise<Rec
 export default async function bench(args: string[]): Promise<unknown> {
   const options = parseOptions(args);
   const loadAverage = os.loadavg();
-  const nice: Record<string, number | string> = { threads: options.nice, autogroup: options.nice };
-  try {
-    os.setPriority(0, options.nice);
-  } catch (error) {
-    nice.threads = `unchanged (${(error as Error).message})`;
-  }
-  try {
-    writeFileSync('/proc/self/autogroup', String(options.nice));
-  } catch (error) {
-    nice.autogroup = `unchanged (${(error as Error).message})`;
-  }
+  const nice = raisePriority(options.nice);
   const bench = await startBench(options.logLevel);
   const result: Record<string, unknown> = {
     cores: os.availableParallelism(),

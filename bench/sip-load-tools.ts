@@ -5,7 +5,7 @@
  * worker threads taken through the inspector of this process (no restart, no flags).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,26 @@ export const round = (value: number, digits = 2): number => Math.round(value * 1
 export const pct = (part: number, whole: number): number =>
   whole === 0 ? 0 : round((100 * part) / whole, 3);
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Raises this process's priority (thread nice value and, with sched_autogroup, its session's)
+ * before Teller starts, so media workers and SIPp children inherit it. Returns what was set,
+ * or why it stayed unchanged, for the report.
+ */
+export function raisePriority(niceValue: number): Record<string, number | string> {
+  const nice: Record<string, number | string> = { threads: niceValue, autogroup: niceValue };
+  try {
+    os.setPriority(0, niceValue);
+  } catch (error) {
+    nice.threads = `unchanged (${(error as Error).message})`;
+  }
+  try {
+    writeFileSync('/proc/self/autogroup', String(niceValue));
+  } catch (error) {
+    nice.autogroup = `unchanged (${(error as Error).message})`;
+  }
+  return nice;
+}
 
 export function progress(line: string): void {
   process.stderr.write(`sip-load: ${line}\n`);

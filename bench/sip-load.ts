@@ -62,6 +62,7 @@ import {
   processCpuSeconds,
   progress,
   RtpProbes,
+  raisePriority,
   round,
   type SippRun,
   type SippStats,
@@ -736,17 +737,7 @@ export default async function bench(args: string[]): Promise<unknown> {
   const options = parseOptions(args);
   const loadAverage = os.loadavg();
   // Before Teller starts: threads (media workers) and children (SIPp) inherit the priority.
-  const nice: Record<string, number | string> = { threads: options.nice, autogroup: options.nice };
-  try {
-    os.setPriority(0, options.nice);
-  } catch (error) {
-    nice.threads = `unchanged (${(error as Error).message})`;
-  }
-  try {
-    writeFileSync('/proc/self/autogroup', String(options.nice));
-  } catch (error) {
-    nice.autogroup = `unchanged (${(error as Error).message})`;
-  }
+  const nice = raisePriority(options.nice);
   const bench = await startBench(options.logLevel);
   const result: Record<string, unknown> = {
     cores: os.availableParallelism(),
