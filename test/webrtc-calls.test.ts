@@ -186,4 +186,40 @@ describe('browsers as SIP endpoints with WebRTC media', () => {
       await page.close();
     }
   }, 180_000);
+  it('Teller calls a browser: 1001 (SIP.js) calls 1002 (SIP.js); both get a WebRTC offer or answer and media flows both ways', async () => {
+    const callee = await openPhone('1002');
+    const caller = await openPhone('1001');
+    try {
+      await until('both registered', async () =>
+        (await events(callee)).includes('registered') && (await events(caller)).includes('registered'),
+      );
+      await caller.evaluate(() => (globalThis as unknown as PageGlobals).user.call('sip:1002@127.0.0.1'));
+      await until('the callee to answer', async () => (await events(callee)).includes('answered'));
+      await until('the caller to be answered', async () => (await events(caller)).includes('answered'));
+      let seen = '';
+      await until('packets both ways on both browser legs', async () => {
+        const legs = await teller.calls.legMedia();
+        seen = JSON.stringify(legs);
+        const ok = (party: string) => {
+          const leg = legs.find((l) => l.party === party && l.webrtc);
+          return (
+            !!leg?.webrtc &&
+            leg.webrtc.browser.packetsIn > 20 &&
+            leg.webrtc.browser.packetsOut > 20 &&
+            leg.endpoint.packetsIn > 20 &&
+            leg.endpoint.packetsOut > 20
+          );
+        };
+        return ok('1001') && ok('1002');
+      }).catch((error: unknown) => {
+        throw new Error(`${String(error)}; legs: ${seen}`);
+      });
+      await caller.evaluate(() => (globalThis as unknown as PageGlobals).user.hangup());
+      await until('the callee to hear the hang-up', async () => (await events(callee)).includes('hangup'));
+      await until('call over', async () => (await teller.calls.legMedia()).length === 0);
+    } finally {
+      await caller.close();
+      await callee.close();
+    }
+  }, 180_000);
 });
