@@ -190,8 +190,10 @@ describe('browsers as SIP endpoints with WebRTC media', () => {
     const callee = await openPhone('1002');
     const caller = await openPhone('1001');
     try {
-      await until('both registered', async () =>
-        (await events(callee)).includes('registered') && (await events(caller)).includes('registered'),
+      await until(
+        'both registered',
+        async () =>
+          (await events(callee)).includes('registered') && (await events(caller)).includes('registered'),
       );
       await caller.evaluate(() => (globalThis as unknown as PageGlobals).user.call('sip:1002@127.0.0.1'));
       await until('the callee to answer', async () => (await events(callee)).includes('answered'));
