@@ -14,6 +14,7 @@ interface Pending<T, R> {
 export class GroupCommit<T, R> {
   private queue: Pending<T, R>[] = [];
   private running = false;
+  private idle: (() => void)[] = [];
 
   constructor(
     /** Writes a batch in one transaction and returns one result per item, in order. */
@@ -31,6 +32,12 @@ export class GroupCommit<T, R> {
     });
   }
 
+  /** Settles once everything submitted so far has been written (or has failed). */
+  flush(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
@@ -42,5 +49,6 @@ export class GroupCommit<T, R> {
       }
     }
     this.running = false;
+    for (const resolve of this.idle.splice(0)) resolve();
   }
 }

@@ -11,6 +11,7 @@ export {
   type AuditVerification,
 } from './audit';
 export { EventLog } from './event-log';
+export { GroupCommit } from './group-commit';
 export { type Dialect, type MigrationReport, migrateToLatest } from './migrate';
 export type { Database } from './schema';
 export type * from './schema-contact-center';
