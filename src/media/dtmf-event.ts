@@ -87,6 +87,8 @@ export interface DtmfReport {
   endLost: boolean;
 }
 
+const noReports: readonly DtmfReport[] = Object.freeze([]);
+
 /**
  * Receiver state for one stream. An event is named by its RTP timestamp (§2.5.2.1: "a new
  * event is ... identified by a new timestamp"), so retransmitted end packets, which repeat the
@@ -137,11 +139,15 @@ export class DtmfEventReceiver {
     return reports;
   }
 
-  /** Called on every tick: closes an event whose packets stopped without an end. */
-  tick(nowMs: number): DtmfReport[] {
-    const reports: DtmfReport[] = [];
+  /**
+   * Called on every tick: closes an event whose packets stopped without an end. Runs for every
+   * stream on every tick, so the usual answer (nothing) is one shared empty list, not a new one.
+   */
+  tick(nowMs: number): readonly DtmfReport[] {
     const c = this.current;
-    if (c && !c.ended && nowMs - c.lastAt >= this.silenceMs) this.close(reports, true);
+    if (!c || c.ended || nowMs - c.lastAt < this.silenceMs) return noReports;
+    const reports: DtmfReport[] = [];
+    this.close(reports, true);
     return reports;
   }
 

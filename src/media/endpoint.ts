@@ -89,6 +89,14 @@ export class RtpEndpoint {
   private sentPackets = 0;
   private sentOctets = 0;
   private marker = true;
+  /**
+   * The audio packet, rewritten every tick instead of allocated: on a connected socket a send
+   * the kernel takes at once (uv_udp_try_send) has copied it before `send` returns. A send that
+   * had to queue (the socket's buffer was full) still points at it, so it is left to that send
+   * and the next tick makes a new one.
+   */
+  private audioPacket: Buffer | undefined;
+  private audioPayload: Buffer | undefined;
   private readonly dtmfSender = new DtmfEventSender();
   private readonly inbandQueue: { digit: DtmfDigit; left: number; gap: number; tone?: ToneGenerator }[] = [];
   private dtmfWaiters: { kind: 'events' | 'inband'; resolve: () => void; reject: (e: Error) => void }[] = [];
@@ -592,7 +600,11 @@ export class RtpEndpoint {
         packet.set(event.payload, RTP_HEADER_SIZE);
         this.counters.dtmfOut += event.marker ? 1 : 0;
       } else {
-        packet = Buffer.allocUnsafe(RTP_HEADER_SIZE + FRAME_SAMPLES);
+        if (!this.audioPacket || !this.audioPayload) {
+          this.audioPacket = Buffer.allocUnsafe(RTP_HEADER_SIZE + FRAME_SAMPLES);
+          this.audioPayload = this.audioPacket.subarray(RTP_HEADER_SIZE);
+        }
+        packet = this.audioPacket;
         writeRtpHeader(packet, 0, {
           marker: this.marker,
           payloadType: this.payloadType,
@@ -601,11 +613,17 @@ export class RtpEndpoint {
           ssrc: this.ssrc,
         });
         if (!this.outboundSet) this.outbound.fill(0);
-        encodeG711(this.law, this.outbound, packet.subarray(RTP_HEADER_SIZE));
+        encodeG711(this.law, this.outbound, this.audioPayload);
         this.marker = false;
       }
-      if (this.connectedTo !== undefined) this.rtp.send(packet);
-      else this.rtp.send(packet, this.remote.port, this.remote.address);
+      if (this.connectedTo !== undefined) {
+        this.rtp.send(packet);
+        if (packet === this.audioPacket && this.rtp.getSendQueueCount() > 0) this.audioPacket = undefined;
+      } else {
+        // Sent once the address is resolved (a later turn of the loop): the buffer is the send's.
+        this.rtp.send(packet, this.remote.port, this.remote.address);
+        if (packet === this.audioPacket) this.audioPacket = undefined;
+      }
       this.seq = (this.seq + 1) & 0xffff;
       this.sentPackets++;
       this.sentOctets += packet.length - RTP_HEADER_SIZE;

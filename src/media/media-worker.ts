@@ -40,6 +40,7 @@ class Mix {
   private readonly scratch = new Int32Array(FRAME_SAMPLES);
   private inputs: (Int16Array | null)[] = [];
   private outputs: Int16Array[] = [];
+  private readonly heard: boolean[] = [];
 
   constructor(readonly id: MixId) {}
 
@@ -51,7 +52,7 @@ class Mix {
   run(): void {
     const n = this.members.length;
     for (let i = 0; i < n; i++) this.inputs[i] = this.members[i]!.endpoint.inbound;
-    const heard = mixFrames(this.members, this.inputs, this.outputs, this.scratch);
+    const heard = mixFrames(this.members, this.inputs, this.outputs, this.scratch, this.heard);
     for (let i = 0; i < n; i++) this.members[i]!.endpoint.outboundSet = heard[i]!;
   }
 }

@@ -26,6 +26,29 @@ describe('mixing math', () => {
     expect(run(members, [1, 10, 100, 1000]).out).toEqual([1110, 1101, 1011, 111]);
   });
 
+  it('writes into the heard array it is given, dropping entries of a larger mix from before', () => {
+    const members: MixMember[] = [
+      { id: 'customer', role: 'participant' },
+      { id: 'agent', role: 'held' },
+    ];
+    const heard = [false, true, true, true];
+    const outputs = [new Int16Array(4), new Int16Array(4).fill(7)];
+    const returned = mixFrames(members, [null, frame(5)], outputs, new Int32Array(4), heard);
+    expect(returned).toBe(heard);
+    // The held agent is not heard, so the customer hears nothing; the agent hears nobody.
+    expect(heard).toEqual([false, false]);
+    expect(Array.from(outputs[1]!)).toEqual([0, 0, 0, 0]);
+    mixFrames(
+      members.map((m) => ({ ...m, role: 'participant' })),
+      [null, frame(5)],
+      outputs,
+      new Int32Array(4),
+      heard,
+    );
+    expect(heard).toEqual([true, false]);
+    expect(Array.from(outputs[0]!)).toEqual([5, 5, 5, 5]);
+  });
+
   it('saturates the final sum once, not each partial sum', () => {
     const members: MixMember[] = ['a', 'b', 'c'].map((id) => ({ id, role: 'participant' }));
     // a hears b + c = 30000 − 20000 = 10000; clipping b alone first would not change it, but

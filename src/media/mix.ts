@@ -58,42 +58,41 @@ export function hearingMatrix(members: readonly MixMember[]): boolean[][] {
  * arrived), `outputs[l]` receives what member `l` hears. Broadcast speakers are summed once
  * and each listener subtracts its own voice (mix-minus), so a conference of N costs O(N) per
  * sample, not O(N²); directed speech (whisper) is added per listener.
- * Returns, per listener, whether anything was mixed (false means the output is silence).
+ * Returns, per listener, whether anything was mixed (false means the output is silence), in
+ * `heard` when given: a worker mixes every bridge on every tick, so it passes the same array
+ * each time, and a mix without whisperers allocates nothing.
  */
 export function mixFrames(
   members: readonly MixMember[],
   inputs: readonly (Int16Array | null)[],
   outputs: readonly Int16Array[],
   scratch: Int32Array,
+  heard: boolean[] = [],
 ): boolean[] {
   const n = members.length;
   const size = scratch.length;
   scratch.fill(0);
-  const broadcast: boolean[] = members.map((m) => m.role === 'participant' || m.role === 'barge');
   let broadcastCount = 0;
+  let whisperers = 0;
   for (let s = 0; s < n; s++) {
+    const role = members[s]!.role;
+    if (role === 'whisper') whisperers++;
     const frame = inputs[s];
-    if (!broadcast[s] || !frame) continue;
+    if (!isBroadcast(role) || !frame) continue;
     broadcastCount++;
     for (let i = 0; i < size; i++) scratch[i]! += frame[i]!;
   }
-  const heard: boolean[] = [];
+  heard.length = n;
   for (let l = 0; l < n; l++) {
     const out = outputs[l]!;
     const listener = members[l]!;
     if (listener.role === 'held') {
       out.fill(0);
-      heard.push(false);
+      heard[l] = false;
       continue;
     }
-    const own = broadcast[l] ? inputs[l] : null;
-    const whispers: Int16Array[] = [];
-    for (let s = 0; s < n; s++) {
-      const speaker = members[s]!;
-      const frame = inputs[s];
-      if (s !== l && frame && speaker.role === 'whisper' && speaker.target === listener.id)
-        whispers.push(frame);
-    }
+    const own = isBroadcast(listener.role) ? inputs[l] : null;
+    const whispers = whisperers > 0 ? whispersTo(members, inputs, l) : noWhispers;
     const any = broadcastCount - (own ? 1 : 0) > 0 || whispers.length > 0;
     // One pass from the unsaturated sum, so that each output is clipped once.
     for (let i = 0; i < size; i++) {
@@ -102,7 +101,30 @@ export function mixFrames(
       for (let w = 0; w < whispers.length; w++) v += whispers[w]![i]!;
       out[i] = Math.min(32767, Math.max(-32768, v));
     }
-    heard.push(any);
+    heard[l] = any;
   }
   return heard;
+}
+
+const noWhispers: readonly Int16Array[] = [];
+
+function isBroadcast(role: MixRole): boolean {
+  return role === 'participant' || role === 'barge';
+}
+
+/** The frames whispered to listener `l` this tick. */
+function whispersTo(
+  members: readonly MixMember[],
+  inputs: readonly (Int16Array | null)[],
+  l: number,
+): Int16Array[] {
+  const whispers: Int16Array[] = [];
+  const listener = members[l]!;
+  for (let s = 0; s < members.length; s++) {
+    const speaker = members[s]!;
+    const frame = inputs[s];
+    if (s !== l && frame && speaker.role === 'whisper' && speaker.target === listener.id)
+      whispers.push(frame);
+  }
+  return whispers;
 }

@@ -33,6 +33,8 @@ export class ReceiveStats {
   private jitterUnits = 0;
   received = 0;
   ssrc = 0;
+  /** The answer of `updateSeq`, one object per source rather than one per packet. */
+  private readonly update: SeqUpdate = { accepted: false, extended: -1, restarted: false };
 
   constructor(private readonly clockRate = 8000) {}
 
@@ -46,13 +48,16 @@ export class ReceiveStats {
     this.expectedPrior = 0;
   }
 
-  /** §A.1 `update_seq`. */
-  updateSeq(seq: number): SeqUpdate {
+  /**
+   * §A.1 `update_seq`. Called for every packet, so the answer is one object reused by the next
+   * call: read it before then.
+   */
+  updateSeq(seq: number): Readonly<SeqUpdate> {
     if (!this.initialized) {
       this.initialized = true;
       this.initSeq(seq);
       this.received = 1;
-      return { accepted: true, extended: seq, restarted: false };
+      return this.answer(true, seq, false);
     }
     const udelta = (seq - this.maxSeq) & 0xffff;
     let restarted = false;
@@ -68,14 +73,22 @@ export class ReceiveStats {
         restarted = true;
       } else {
         this.badSeq = (seq + 1) & 0xffff;
-        return { accepted: false, extended: -1, restarted: false };
+        return this.answer(false, -1, false);
       }
     }
     // else: duplicate or reordered packet
     this.received++;
     const maxExtended = this.cycles + this.maxSeq;
     const extended = maxExtended + ((((seq - this.maxSeq) & 0xffff) << 16) >> 16);
-    return { accepted: true, extended, restarted };
+    return this.answer(true, extended, restarted);
+  }
+
+  private answer(accepted: boolean, extended: number, restarted: boolean): SeqUpdate {
+    const update = this.update;
+    update.accepted = accepted;
+    update.extended = extended;
+    update.restarted = restarted;
+    return update;
   }
 
   /** §A.8: `arrivalMs` is the local arrival time; only audio packets feed the estimate. */
