@@ -8,7 +8,7 @@ import { CallManager, CallRecords, TestLine } from '../calls/index';
 import type { TellerConfig } from '../config/index';
 import { createLogger, type DomainEvents, EventBus, type Logger, RealClock } from '../core/index';
 import { crmRoutes, StoreCrm, seedDemoBank } from '../crm/index';
-import { Interactions } from '../interactions/index';
+import { Interactions, interactionRoutes } from '../interactions/index';
 import { ivrRoutes, type LiveFlows } from '../ivr/index';
 import { MediaEngine } from '../media/index';
 import { SipServer } from '../sip/index';
@@ -18,6 +18,8 @@ import { type AcdSetup, seedAcdConfig, startAcd } from './acd';
 import { seedDemoUsers } from './demo';
 import type { IvrLine } from './ivr-line';
 import { promptsDir, startPhoneBanking } from './phone-banking';
+import { VoiceDesk } from './voice-desk';
+import { voiceRoutes } from './voice-routes';
 
 export interface Teller {
   config: TellerConfig;
@@ -34,6 +36,8 @@ export interface Teller {
   sip: SipServer;
   media: MediaEngine;
   calls: CallManager;
+  /** Voice contacts between the ACD and the agents' phones (ring on offer, bridge, wrap-up on hang-up). */
+  voice: VoiceDesk;
   /** The phone-banking line on the service number, and the flows it runs. */
   ivr: IvrLine;
   flows: LiveFlows;
@@ -127,8 +131,8 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     audit,
     publish: (type, payload, meta) => bus.publish(type, payload as DomainEvents[typeof type], meta),
   });
-  const interactions = new Interactions(store.db, clock, (type, payload) =>
-    bus.publish(type, payload as DomainEvents[typeof type], { audience: 'supervisor' }),
+  const interactions = new Interactions(store.db, clock, (type, payload, meta) =>
+    bus.publish(type, payload as DomainEvents[typeof type], { audience: 'supervisor', ...meta }),
   );
   const acd = await startAcd({ db: store.db, clock, logger, bus, interactions });
   const phoneBanking = await startPhoneBanking({
@@ -176,6 +180,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     },
   });
   sip.core = calls;
+  const voice = new VoiceDesk({ bus, acd: acd.engine, calls, interactions, users, logger });
   let api: FastifyInstance;
   try {
     api = await buildApi({
@@ -191,9 +196,12 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
         bankingRoutes({ bank, audit }),
         crmRoutes({ crm, audit }),
         ivrRoutes({ flows: phoneBanking.repository, audit, store }),
+        voiceRoutes({ calls, desk: voice, users, audit }),
+        async (app) => interactionRoutes(app, { interactions, acd: acd.engine }),
         async (app) =>
           acdRoutes(app, {
             engine: acd.engine,
+            desk: acd.desk,
             saveQueue: acd.saveQueue,
             saveAgent: acd.saveAgent,
             audit: async (entry) => {
@@ -233,6 +241,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     sip,
     media,
     calls,
+    voice,
     ivr: phoneBanking.line,
     flows: phoneBanking.flows,
     api,
@@ -242,6 +251,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
       closing ??= (async () => {
         // Keep-alive connections that finish an in-flight request after close() began would
         // otherwise hold the server open until their idle timeout; sweep them as they go idle.
+        voice.close();
         await calls.hangUpAll();
         await phoneBanking.line.drain();
         await sip.close();

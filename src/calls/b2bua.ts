@@ -6,6 +6,7 @@ import type {
   EndpointStats,
   MediaEngine,
   MixId,
+  MixMember,
   RecordingId,
   StreamSettings,
 } from '../media/index';
@@ -49,6 +50,7 @@ import {
 } from '../webrtc/index';
 import { AppCall } from './app-call';
 import type { AppCallEnd, CallApplication, DtmfSource } from './application';
+import { CallError } from './errors';
 import type { CallRecord, CallRecords, Disposition } from './records';
 import { contactFor, sendRequest, viaFor } from './signaling';
 
@@ -78,6 +80,36 @@ export interface CallsOptions {
 
 type LegState = 'trying' | 'early' | 'answered' | 'ended';
 
+/**
+ * How a third party takes part in a call: a supervisor listening (`listen`: hears both, heard by
+ * nobody), coaching the agent (`whisper`: heard by the agent only) or joining (`barge`: heard by
+ * both); a conference member is a `participant`.
+ */
+export const joinModes = ['listen', 'whisper', 'barge', 'participant'] as const;
+export type JoinMode = (typeof joinModes)[number];
+
+/** What ringing someone for a call ended in: they answered, or the ring failed and the call goes on without them. */
+export type RingOutcome =
+  | { kind: 'answered' }
+  | { kind: 'failed'; status: number; reason: string; disposition: Disposition };
+
+/** A call in progress as operations see it (the supervisor's live calls list). */
+export interface LiveCall {
+  id: string;
+  caller: string;
+  callee: string;
+  route: string;
+  startedAt: number;
+  answeredAt: number | null;
+  interactionId: string | null;
+  /** The party on the second leg (the agent or the extension called), once answered. */
+  connectedTo: string | null;
+  /** Who is being rung for the call right now, if anyone. */
+  ringing: string | null;
+  /** Third parties in the call: supervisors and conference members. */
+  joined: { party: string; mode: JoinMode }[];
+}
+
 /** One side of a call through the B2BUA: a SIP dialog and its RTP endpoint. */
 class Leg {
   state: LegState = 'trying';
@@ -105,6 +137,8 @@ class Leg {
 
 class Call {
   b: Leg | undefined;
+  /** Third parties: supervisors and conference members, mixed in with `a` and `b`. */
+  readonly joined = new Map<Leg, JoinMode>();
   /** A leg being rung (the callee, or a transfer target) that is not part of the call yet. */
   pending: Leg | undefined;
   mixId: MixId | undefined;
@@ -390,6 +424,7 @@ export class CallManager implements SipCallCore {
     near: Leg,
     extension: string,
     onRinging: () => void,
+    headers: readonly [string, string][] = [],
   ): Promise<
     | { kind: 'answered'; leg: Leg }
     | {
@@ -446,7 +481,7 @@ export class CallManager implements SipCallCore {
       callId: `${newTag()}${newTag()}@teller`,
       cseq: 1,
       contact: parseNameAddr(`<${contactFor(this.o.server, flow)}>`, 'Contact'),
-      headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, INFO, UPDATE']],
+      headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, INFO, UPDATE'], ...headers],
       body: web ? web.offer : createOffer({ address: host, port: endpoint.port }, origin),
       contentType: 'application/sdp',
     });
@@ -531,8 +566,20 @@ export class CallManager implements SipCallCore {
   private async bridge(call: Call): Promise<void> {
     if (!call.b || call.ended) return;
     if (call.mixId) return;
-    const { mixId } = await this.o.media.bridge(call.a.endpoint.id, call.b.endpoint.id);
+    const members: MixMember[] = [
+      { endpointId: call.a.endpoint.id, role: 'participant' },
+      { endpointId: call.b.endpoint.id, role: 'participant' },
+      ...[...call.joined].map(([leg, mode]) => this.memberOf(call, leg, mode)),
+    ];
+    const { mixId } = await this.o.media.mix(members);
     call.mixId = mixId;
+  }
+
+  /** A third party's place in the call's mix: a whisper is heard by the agent's leg (`b`) only. */
+  private memberOf(call: Call, leg: Leg, mode: JoinMode): MixMember {
+    if (mode === 'whisper' && call.b)
+      return { endpointId: leg.endpoint.id, role: 'whisper', target: call.b.endpoint.id };
+    return { endpointId: leg.endpoint.id, role: mode === 'barge' ? 'barge' : mode };
   }
 
   private async unbridge(call: Call): Promise<void> {
@@ -574,6 +621,11 @@ export class CallManager implements SipCallCore {
     switch (request.method) {
       case 'BYE':
         transaction.respond(createResponse(request, 200));
+        if (call.joined.has(leg)) {
+          leg.state = 'ended';
+          void this.drop(call, leg);
+          return;
+        }
         void this.hangUp(call, leg, 'answered', leg === call.a ? 'caller' : 'callee', true);
         return;
       case 'INVITE':
@@ -807,6 +859,160 @@ export class CallManager implements SipCallCore {
     call.app?.digit(digit, source);
   }
 
+  // ---- contact-center operations: connect a parked caller, third parties, end ----------------
+
+  /** The call in progress with this call record id. */
+  private live(callId: string): Call {
+    for (const call of this.calls) if (call.record.id === callId && !call.ended) return call;
+    throw new CallError('CALL_NOT_FOUND', `no call ${callId} in progress`);
+  }
+
+  /** Calls in progress, for the supervisor's live list. */
+  list(): LiveCall[] {
+    return [...this.calls].map((call) => ({
+      id: call.record.id,
+      caller: call.record.caller,
+      callee: call.record.callee,
+      route: call.record.route,
+      startedAt: call.record.startedAt,
+      answeredAt: call.record.answeredAt,
+      interactionId: call.record.interactionId,
+      connectedTo: call.b?.state === 'answered' ? call.b.party : null,
+      ringing: call.pending?.party ?? null,
+      joined: [...call.joined]
+        .filter(([leg]) => leg.state === 'answered')
+        .map(([leg, mode]) => ({ party: leg.party, mode })),
+    }));
+  }
+
+  /**
+   * Rings `extension` for an answered call an application parked (a caller waiting in a queue)
+   * and, when it answers, stops the hold music and bridges the two; the caller's recording goes
+   * on with the agent on its right channel. A ring that fails leaves the caller parked. `headers`
+   * go on the INVITE (the agent desktop matches `X-Teller-Interaction` with its offer).
+   */
+  async connect(
+    callId: string,
+    extension: string,
+    options: { headers?: readonly [string, string][]; onRinging?: () => void } = {},
+  ): Promise<RingOutcome> {
+    const call = this.live(callId);
+    if (call.b || call.pending) {
+      throw new CallError('CALL_BUSY', `call ${callId} is already connected or ringing someone`);
+    }
+    const outcome = await this.ring(call, extension, options.onRinging, options.headers);
+    if (outcome.kind === 'failed') return outcome;
+    call.b = outcome.leg;
+    await this.o.media.stopPlayback(call.a.endpoint.id).catch(() => undefined);
+    await this.bridge(call);
+    return { kind: 'answered' };
+  }
+
+  /** Stops ringing someone for the call (the ACD took its offer back); the caller stays where they were. */
+  cancelRinging(callId: string): void {
+    for (const call of this.calls) if (call.record.id === callId) call.pending?.cancel?.();
+  }
+
+  /**
+   * Takes the connected party (the agent) off the call and parks the caller on hold music again,
+   * for a transfer to a queue: the agent's leg and any third parties get BYE; the call, its record
+   * and its recording go on. Returns the party that left.
+   */
+  async detachAgent(callId: string): Promise<string> {
+    const call = this.live(callId);
+    const agent = call.b;
+    if (agent?.state !== 'answered') throw new CallError('CALL_BUSY', `call ${callId} has nobody connected`);
+    for (const leg of [...call.joined.keys()]) await this.drop(call, leg);
+    await this.unbridge(call);
+    call.b = undefined;
+    await this.dropLeg(agent);
+    await this.o.media.play(call.a.endpoint.id, { file: this.o.holdMusic }, { loop: true });
+    return agent.party;
+  }
+
+  /**
+   * Brings a third party into a connected call: rings `extension` and mixes it in as `mode`. A
+   * party already in the call changes mode at once (a supervisor going from listen to whisper to
+   * barge); `leave` takes one out.
+   */
+  async join(callId: string, extension: string, mode: JoinMode): Promise<RingOutcome> {
+    const call = this.live(callId);
+    if (call.b?.state !== 'answered') {
+      throw new CallError('CALL_BUSY', `call ${callId} has nobody connected to join`);
+    }
+    for (const [leg, current] of call.joined) {
+      if (leg.party !== extension || leg.state !== 'answered') continue;
+      if (current !== mode) {
+        call.joined.set(leg, mode);
+        if (call.mixId) await this.o.media.updateMix(call.mixId, { set: [this.memberOf(call, leg, mode)] });
+      }
+      return { kind: 'answered' };
+    }
+    if (call.pending) throw new CallError('CALL_BUSY', `call ${callId} is ringing someone already`);
+    const outcome = await this.ring(call, extension);
+    if (outcome.kind === 'failed') return outcome;
+    call.joined.set(outcome.leg, mode);
+    // On hold there is no mix: `bridge` brings the third party in on resume.
+    if (call.mixId) {
+      await this.o.media.updateMix(call.mixId, { add: [this.memberOf(call, outcome.leg, mode)] });
+    }
+    return { kind: 'answered' };
+  }
+
+  /** Takes a third party out of the call with BYE (a supervisor stops monitoring). */
+  async leave(callId: string, extension: string): Promise<void> {
+    const call = this.live(callId);
+    const leg = [...call.joined.keys()].find((l) => l.party === extension);
+    if (!leg) throw new CallError('CALL_NOT_FOUND', `${extension} is not in call ${callId}`);
+    await this.drop(call, leg);
+  }
+
+  /** Ends a call from Teller's side (the agent ended the contact on the desktop): BYE to every leg. */
+  async end(callId: string): Promise<void> {
+    const call = this.live(callId);
+    await this.hangUp(call, call.a, 'answered', 'callee');
+  }
+
+  /** `callOut` beside the caller's media; an answer that comes after the call ended is hung up again. */
+  private async ring(
+    call: Call,
+    extension: string,
+    onRinging: () => void = () => undefined,
+    headers: readonly [string, string][] = [],
+  ): Promise<Extract<RingOutcome, { kind: 'failed' }> | { kind: 'answered'; leg: Leg }> {
+    const outcome = await this.callOut(call, call.a, extension, onRinging, headers);
+    if (outcome.kind === 'failed') {
+      const { status, reason, disposition } = outcome;
+      return { kind: 'failed', status, reason, disposition };
+    }
+    if (call.ended) {
+      await this.dropLeg(outcome.leg);
+      return { kind: 'failed', status: 487, reason: 'Request Terminated', disposition: 'cancelled' };
+    }
+    return outcome;
+  }
+
+  /** A third party leaves: out of the mix, BYE unless they hung up themselves, endpoint closed. */
+  private async drop(call: Call, leg: Leg): Promise<void> {
+    if (!call.joined.delete(leg)) return;
+    if (call.mixId) {
+      await this.o.media
+        .updateMix(call.mixId, { remove: [leg.endpoint.id] })
+        .catch((error: unknown) =>
+          this.o.logger.warn({ err: error }, 'third party not taken out of the mix'),
+        );
+    }
+    await this.dropLeg(leg);
+  }
+
+  /** Hangs up a leg that is leaving its call and frees its media. */
+  private async dropLeg(leg: Leg): Promise<void> {
+    this.detachLeg(leg);
+    await this.sendBye(leg).catch((error: unknown) => this.o.logger.warn({ err: error }, 'BYE not sent'));
+    await this.o.media.closeEndpoint(leg.endpoint.id).catch(() => undefined);
+    await leg.webrtc?.close();
+  }
+
   // ---- ending calls ------------------------------------------------------------------------
 
   private async sendBye(leg: Leg): Promise<void> {
@@ -829,6 +1035,7 @@ export class CallManager implements SipCallCore {
     else await this.sendBye(leg);
     const other = call.other(leg);
     if (other?.state === 'answered') await this.sendBye(other);
+    for (const joined of call.joined.keys()) if (joined.state === 'answered') await this.sendBye(joined);
     call.pending?.cancel?.();
     await this.endCall(call, call.record.answeredAt ? 'answered' : disposition, endedBy);
   }
@@ -842,13 +1049,15 @@ export class CallManager implements SipCallCore {
       callId: string;
       party: string;
       role: 'uas' | 'uac';
+      /** How a third party takes part (supervisor, conference member); null for the caller and the callee. */
+      joined: JoinMode | null;
       endpoint: EndpointStats;
       webrtc: WebRtcLegStats | undefined;
     }[]
   > {
     const out = [];
     for (const call of this.calls) {
-      for (const leg of [call.a, call.b]) {
+      for (const leg of [call.a, call.b, ...call.joined.keys()]) {
         if (leg?.state !== 'answered') continue;
         const endpoint = await this.o.media.stats(leg.endpoint.id).catch(() => undefined);
         if (!endpoint) continue;
@@ -856,6 +1065,7 @@ export class CallManager implements SipCallCore {
           callId: call.record.id,
           party: leg.party,
           role: leg.role,
+          joined: call.joined.get(leg) ?? null,
           endpoint,
           webrtc: leg.webrtc?.stats(),
         });
@@ -888,6 +1098,13 @@ export class CallManager implements SipCallCore {
     await quietly(call.a.webrtc?.close() ?? Promise.resolve());
     if (call.b) await quietly(media.closeEndpoint(call.b.endpoint.id));
     await quietly(call.b?.webrtc?.close() ?? Promise.resolve());
+    for (const leg of call.joined.keys()) {
+      if (leg.dialog) this.byDialog.delete(leg.dialog.key);
+      this.byEndpoint.delete(leg.endpoint.id);
+      await quietly(media.closeEndpoint(leg.endpoint.id));
+      await quietly(leg.webrtc?.close() ?? Promise.resolve());
+    }
+    call.joined.clear();
     if (call.pending) this.byEndpoint.delete(call.pending.endpoint.id);
     await this.o.records.ended(call.record, disposition, endedBy);
     this.o.publish('call.ended', call.record);

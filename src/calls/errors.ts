@@ -6,6 +6,10 @@ export const callErrorCodes = {
   CALL_ENDED: 'conflict',
   /** The call was answered without a recording (or it stopped), so it cannot be paused. */
   CALL_NOT_RECORDING: 'conflict',
+  /** No call in progress has that id. */
+  CALL_NOT_FOUND: 'not-found',
+  /** The call cannot take that now: already ringing someone, already connected, or nobody to supervise. */
+  CALL_BUSY: 'conflict',
 } as const satisfies Record<string, ErrorKind>;
 
 export type CallErrorCode = keyof typeof callErrorCodes;

@@ -15,7 +15,15 @@ export type {
   Playback,
   PlaybackEnd,
 } from './application';
-export { CallManager, type CallsOptions, type Route } from './b2bua';
+export {
+  CallManager,
+  type CallsOptions,
+  type JoinMode,
+  joinModes,
+  type LiveCall,
+  type RingOutcome,
+  type Route,
+} from './b2bua';
 export { CallError, type CallErrorCode } from './errors';
 export type { CallEvents } from './events';
 export { type CallRecord, CallRecords, type Disposition, dispositions } from './records';
