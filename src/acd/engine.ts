@@ -46,6 +46,8 @@ export interface AcdEngineOptions {
   statisticsIntervalMs?: number;
   /** Where a publisher or record port that throws is reported; without it the error is rethrown. */
   reportError?: (error: unknown, context: string) => void;
+  /** The contact center's wrap-up codes; an agent's code must be one of them. Any code when absent. */
+  wrapUpCodes?: readonly string[];
 }
 
 export interface RestoreOptions {
@@ -250,6 +252,8 @@ interface AgentRec extends AgentStats {
   targeted: OrderedSet<Ix> | null;
   /** Engine-relative time from which the current state's time is still to be accounted. */
   accSince: number;
+  /** Clock time the current state kind began (busy with one chat or two is one state). */
+  stateSince: number;
 }
 
 interface Ix extends TreeItem<Ix> {
@@ -283,6 +287,8 @@ interface Ix extends TreeItem<Ix> {
   offeredAt: number;
   connectedAt: number;
   releasedAt: number;
+  /** The agent's wrap-up code, given at release or at the end of wrap-up; in the completed event. */
+  wrapUpCode: string | null;
   /** Offer deadline while offered, wrap-up deadline in wrap-up. */
   deadline: number;
   /** The armed deadline (this interaction's own task), or null. */
@@ -503,6 +509,7 @@ function freshIx(queue: QueueRec): Ix {
     offeredAt: 0,
     connectedAt: 0,
     releasedAt: 0,
+    wrapUpCode: null,
     callback: false,
     customerId: null,
     ewtAtEnqueue: null,
@@ -572,9 +579,11 @@ export class AcdEngine {
   private depth = 0;
   private flushing = false;
   private statisticsTask: ScheduledTask | null = null;
+  private readonly wrapUpCodeList: readonly string[] | null;
 
   constructor(options: AcdEngineOptions) {
     this.clock = options.clock;
+    this.wrapUpCodeList = options.wrapUpCodes ? [...options.wrapUpCodes] : null;
     this.publishPort = options.publish;
     this.records = options.records;
     this.reportError = options.reportError;
@@ -691,6 +700,7 @@ export class AcdEngine {
         baseQueues: [],
         targeted: null,
         accSince: now - this.epoch,
+        stateSince: now,
         statsEpoch: this.statsEpoch,
         timeIn: agentStateKinds.map(() => 0),
         offered: 0,
@@ -920,7 +930,8 @@ export class AcdEngine {
    * The conversation ended: wrap-up starts (or, with no wrap-up time, the interaction completes
    * and the agent may be offered the next one at once). Returns the agent's state afterwards.
    */
-  release(agentId: string, interactionId: string): AgentState {
+  release(agentId: string, interactionId: string, options: { wrapUpCode?: string } = {}): AgentState {
+    this.checkWrapUpCode(options.wrapUpCode);
     this.depth++;
     try {
       const agent = this.agentRec(agentId);
@@ -933,6 +944,7 @@ export class AcdEngine {
       }
       const now = this.clock.now();
       ix.releasedAt = now;
+      if (options.wrapUpCode !== undefined) ix.wrapUpCode = options.wrapUpCode;
       const wrapUpMs = ix.queue.config.wrapUpMs;
       if (wrapUpMs <= 0) {
         this.complete(ix, 'released');
@@ -974,9 +986,11 @@ export class AcdEngine {
   }
 
   /** The agent finished the after-contact work before the deadline. */
-  endWrapUp(agentId: string, interactionId: string): void {
+  endWrapUp(agentId: string, interactionId: string, options: { wrapUpCode?: string } = {}): void {
+    this.checkWrapUpCode(options.wrapUpCode);
     this.op(() => {
       const ix = this.inWrapUp(agentId, interactionId);
+      if (options.wrapUpCode !== undefined) ix.wrapUpCode = options.wrapUpCode;
       this.complete(ix, 'agent');
     });
   }
@@ -1091,6 +1105,18 @@ export class AcdEngine {
     return { state: ix.state, queueId: ix.queue.id, agentId: ix.agent?.id ?? null, stage: ix.stage };
   }
 
+  /** The configured wrap-up codes, or null when any code is taken. */
+  wrapUpCodes(): readonly string[] | null {
+    return this.wrapUpCodeList;
+  }
+
+  private checkWrapUpCode(code: string | undefined): void {
+    if (code === undefined || this.wrapUpCodeList === null || this.wrapUpCodeList.includes(code)) return;
+    throw new AcdError('ACD_UNKNOWN_WRAP_UP_CODE', `unknown wrap-up code ${code}`, {
+      fields: [{ field: 'wrapUpCode', message: `must be one of ${this.wrapUpCodeList.join(', ')}` }],
+    });
+  }
+
   hasInteraction(interactionId: string): boolean {
     return this.interactions.has(interactionId);
   }
@@ -1145,6 +1171,7 @@ export class AcdEngine {
       at: now,
       since: this.intervalStart,
       state: agent.state,
+      stateSince: agent.stateSince,
       presence: agent.presence,
       load,
       offered: stats.offered,
@@ -1466,6 +1493,7 @@ export class AcdEngine {
       handleMs,
       wrapUpMs,
       reason,
+      wrapUpCode: ix.wrapUpCode,
       at: now,
     });
     this.changeState(agent);
@@ -1826,6 +1854,7 @@ export class AcdEngine {
     const fromIx = kindNumber(fromKind);
     const toIx = kindNumber(to.kind);
     if (fromIx !== toIx) {
+      agent.stateSince = now;
       this.cutAgent(agent, now - this.epoch);
       // The queues see the move only when it changes whether the agent is staffed (logging in
       // and out, not-ready): ready, reserved, busy and wrap-up are all staffed.
@@ -2093,6 +2122,7 @@ export class AcdEngine {
     ix.offeredAt = 0;
     ix.connectedAt = 0;
     ix.releasedAt = 0;
+    ix.wrapUpCode = null;
     ix.deadline = 0;
     ix.timer = null;
     ix.timerFor = 'waiting';

@@ -20,6 +20,9 @@ export const acdErrorCodes = {
   ACD_ILLEGAL_TRANSITION: 'internal',
   ACD_INVALID_SNAPSHOT: 'invalid',
   ACD_INVALID_SCENARIO: 'invalid',
+  ACD_UNKNOWN_WRAP_UP_CODE: 'invalid',
+  ACD_INVALID_HISTORY_RANGE: 'invalid',
+  ACD_NO_HISTORY: 'not-found',
 } as const satisfies Record<string, ErrorKind>;
 export type AcdErrorCode = keyof typeof acdErrorCodes;
 

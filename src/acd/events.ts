@@ -61,6 +61,8 @@ export interface AcdEvents {
     wrapUpMs: number;
     /** `deadline`: wrap-up ran its time; `agent`: the agent ended it; `released`: no wrap-up configured. */
     reason: 'deadline' | 'agent' | 'released' | 'agent-logged-out';
+    /** The agent's wrap-up code (one of the configured list), or null when none was given. */
+    wrapUpCode: string | null;
     at: number;
   };
   'acd.interaction.abandoned': {

@@ -22,7 +22,7 @@
 export { AcdEngine, type AcdEngineOptions, type RestoreOptions, type RestoreResult } from './engine';
 export { AcdError, type AcdErrorCode, acdErrorCodes } from './errors';
 export type { AcdEvents, AcdPublisher } from './events';
-export { type AcdRoutesOptions, acdRoutes } from './routes';
+export { type AcdDeskPort, type AcdRoutesOptions, acdRoutes, type QueueEvent } from './routes';
 export { type SimulateAcdCommandOptions, simulateAcdCommand } from './sim/command';
 export { Random } from './sim/random';
 export { parseScenario, type Scenario, type ScenarioInput, scenarioSchema } from './sim/scenario';

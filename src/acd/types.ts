@@ -222,6 +222,8 @@ export interface AgentStatistics {
   at: number;
   since: number;
   state: AgentState;
+  /** Clock time the current state (its kind) began. */
+  stateSince: number;
   presence: Presence;
   /** Interactions held now, per channel. */
   load: Partial<Record<Channel, number>>;

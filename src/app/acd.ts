@@ -1,12 +1,21 @@
 import {
+  type AcdDeskPort,
   AcdEngine,
   type AcdRecordPort,
   type AgentConfigInput,
   type InteractionRecord,
   type QueueConfigInput,
+  type QueueEvent,
 } from '../acd/index';
-import type { Clock, DomainEvents, EventBus, InteractionId, Logger } from '../core/index';
-import type { Interactions } from '../interactions/index';
+import {
+  type Clock,
+  type DomainEvents,
+  type EventBus,
+  type InteractionId,
+  isTellerError,
+  type Logger,
+} from '../core/index';
+import { holderOf, type Interactions } from '../interactions/index';
 import type { Db } from '../store/index';
 
 /**
@@ -117,6 +126,31 @@ export const demoQueues: QueueConfigInput[] = [
   },
 ];
 
+/**
+ * The contact center's wrap-up codes: an agent ends a contact with one of these (the desktop
+ * shows them, web/src/agent/reasons.ts; the ACD refuses any other).
+ */
+export const demoWrapUpCodes = [
+  'resolved',
+  'balance-inquiry',
+  'transfer-done',
+  'card-issue',
+  'complaint',
+  'sale',
+  'follow-up',
+  'wrong-number',
+] as const;
+
+/** The ACD events a queue's history is counted from (the statistics snapshots give the waiting). */
+const historyEventTypes = [
+  'acd.interaction.queued',
+  'acd.interaction.connected',
+  'acd.interaction.abandoned',
+  'acd.interaction.max-wait',
+  'acd.interaction.completed',
+  'acd.queue.statistics',
+] as const;
+
 /** Skills of the demo agents: everyone banks; some do cards, some wealth; all take three chats. */
 export function demoAgent(userId: string, index: number): AgentConfigInput {
   const skills: Record<string, number> = { banking: 3 + (index % 3) };
@@ -133,6 +167,8 @@ export function demoAgent(userId: string, index: number): AgentConfigInput {
 export interface AcdSetup {
   engine: AcdEngine;
   records: AcdRecordStore;
+  /** Agents' names and queues' stored events, for the supervisor's board and day charts. */
+  desk: AcdDeskPort;
   saveQueue(config: QueueConfigInput): Promise<void>;
   saveAgent(config: AgentConfigInput): Promise<void>;
 }
@@ -161,6 +197,19 @@ export async function startAcd(deps: {
         .catch((error: unknown) => logger.error({ err: error }, `ACD event ${type} not logged`));
     },
     reportError: (error, context) => logger.error({ err: error }, `ACD: ${context}`),
+    wrapUpCodes: demoWrapUpCodes,
+  });
+  // interaction.updated also goes to the agent the ACD has the interaction with.
+  deps.interactions.trackHolders((id) => holderOf(engine, id));
+  // The wrap-up code goes on the interaction's record (there is none for a contact queued by id only).
+  bus.on('acd.interaction.completed', ({ payload }) => {
+    if (payload.wrapUpCode === null) return;
+    deps.interactions
+      .attach(payload.interactionId, { wrapUpCode: payload.wrapUpCode })
+      .catch((error: unknown) => {
+        if (!(isTellerError(error) && error.code === 'INTERACTIONS_NOT_FOUND'))
+          logger.error({ err: error }, `wrap-up code of ${payload.interactionId} not recorded`);
+      });
   });
   for (const row of await db.selectFrom('acd_queues').select('config').orderBy('id').execute()) {
     engine.defineQueue(JSON.parse(row.config) as QueueConfigInput);
@@ -178,6 +227,28 @@ export async function startAcd(deps: {
   return {
     engine,
     records,
+    desk: {
+      async agentNames() {
+        const rows = await db.selectFrom('users').select(['id', 'username', 'display_name']).execute();
+        return new Map(rows.map((r) => [r.id, { username: r.username, displayName: r.display_name }]));
+      },
+      async queueEvents(queueId, from, to) {
+        const rows = await db
+          .selectFrom('events')
+          .select(['type', 'payload'])
+          .where('type', 'in', [...historyEventTypes])
+          .where('at', '>=', from)
+          .where('at', '<', to)
+          .orderBy('seq')
+          .execute();
+        const events: QueueEvent[] = [];
+        for (const row of rows) {
+          const payload = JSON.parse(row.payload) as { queueId?: string };
+          if (payload.queueId === queueId) events.push({ type: row.type, payload } as QueueEvent);
+        }
+        return events;
+      },
+    },
     async saveQueue(config) {
       const value = JSON.stringify(config);
       await db

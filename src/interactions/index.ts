@@ -6,6 +6,7 @@
  */
 export {
   ephemeralChannels,
+  type HolderLookup,
   type Interaction,
   type InteractionChannel,
   type InteractionEvents,
@@ -15,3 +16,9 @@ export {
   interactionChannels,
   interactionStates,
 } from './interactions';
+export {
+  holderOf,
+  type InteractionAcdPort,
+  type InteractionRoutesOptions,
+  interactionRoutes,
+} from './routes';

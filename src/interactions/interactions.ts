@@ -48,10 +48,57 @@ declare module '../core/index' {
   interface DomainEvents extends InteractionEvents {}
 }
 
+/**
+ * Where the events go. `meta.subjectUserId` is the agent the interaction is with, if any: the
+ * event is for supervisors and for that agent (see `canSee` in the api module).
+ */
 export type InteractionPublisher = <K extends keyof InteractionEvents>(
   type: K,
   payload: InteractionEvents[K],
+  meta?: { subjectUserId?: string },
 ) => Promise<unknown>;
+
+/**
+ * Keys of attached data that are secrets (a PIN or code a caller keyed, a card number): a channel
+ * must not attach them, and if one does they are dropped from events and API answers. Compared
+ * without case, dashes and underscores.
+ */
+const secretKeys: ReadonlySet<string> = new Set([
+  'pin',
+  'newpin',
+  'pinblock',
+  'otp',
+  'password',
+  'passcode',
+  'secret',
+  'token',
+  'cvv',
+  'cvc',
+  'pan',
+  'cardnumber',
+  'ha1',
+]);
+
+/** `data` without its secret keys, at any depth. */
+export function withoutSecrets(data: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (secretKeys.has(key.toLowerCase().replaceAll(/[-_]/g, ''))) continue;
+    out[key] =
+      value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? withoutSecrets(value as Record<string, unknown>)
+        : value;
+  }
+  return out;
+}
+
+/** The interaction as it may leave the process: attached data without secrets. */
+export function publicInteraction(interaction: Interaction): Interaction {
+  return { ...interaction, data: withoutSecrets(interaction.data) };
+}
+
+/** Who has the interaction now (offered to, connected to or in wrap-up with), or null. */
+export type HolderLookup = (interactionId: string) => string | null;
 
 type Row = {
   id: string;
@@ -90,11 +137,21 @@ function toInteraction(row: Row): Interaction {
  * way. It is the record the ACD, the agent desktop and the reports share; it does not route.
  */
 export class Interactions {
+  private holderOf: HolderLookup = () => null;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly publish: InteractionPublisher,
   ) {}
+
+  /**
+   * Tells the interactions who holds each one (the ACD knows): `interaction.updated` then also
+   * goes to that agent, who has it on screen.
+   */
+  trackHolders(lookup: HolderLookup): void {
+    this.holderOf = lookup;
+  }
 
   async create(input: {
     channel: InteractionChannel;
@@ -121,7 +178,7 @@ export class Interactions {
     };
     await this.db.insertInto('interactions').values(row).execute();
     const interaction = toInteraction(row);
-    await this.publish('interaction.created', { interaction });
+    await this.publish('interaction.created', { interaction: publicInteraction(interaction) });
     return interaction;
   }
 
@@ -150,8 +207,36 @@ export class Interactions {
     if (changes.agentId !== undefined) set.agent_id = changes.agentId;
     if (changes.data !== undefined) set.data = JSON.stringify({ ...current.data, ...changes.data });
     await this.db.updateTable('interactions').set(set).where('id', '=', id).execute();
-    await this.publish('interaction.updated', { interactionId: current.id, changes });
+    await this.announceUpdate(current.id, changes);
     return this.get(id);
+  }
+
+  /**
+   * Adds to the attached data of an interaction whether it is open or closed: what comes after
+   * the contact (the agent's wrap-up code) belongs on its record too.
+   */
+  async attach(id: string, data: Record<string, unknown>): Promise<Interaction> {
+    const current = await this.get(id);
+    await this.db
+      .updateTable('interactions')
+      .set({ data: JSON.stringify({ ...current.data, ...data }), updated_at: this.clock.now() })
+      .where('id', '=', id)
+      .execute();
+    await this.announceUpdate(current.id, { data });
+    return this.get(id);
+  }
+
+  private async announceUpdate(
+    interactionId: InteractionId,
+    changes: InteractionEvents['interaction.updated']['changes'],
+  ): Promise<void> {
+    const shown = changes.data === undefined ? changes : { ...changes, data: withoutSecrets(changes.data) };
+    const holder = this.holderOf(interactionId) ?? changes.agentId ?? null;
+    await this.publish(
+      'interaction.updated',
+      { interactionId, changes: shown },
+      holder === null ? {} : { subjectUserId: holder },
+    );
   }
 
   /** Closes an open interaction; closing a closed one is refused, so a close is recorded once. */
