@@ -34,9 +34,15 @@ export type EndpointSnapshot = EndpointSnapshotData;
 
 type Emit = <K extends keyof MediaEvents>(event: K, data: MediaEvents[K]) => void;
 
+/**
+ * A received audio packet waiting in the jitter buffer: its payload is `data` from `offset` on.
+ * The common packet is kept as the datagram itself with the offset past its header, so that no
+ * view on its payload is made for a packet nobody decodes (a caller listening to a prompt).
+ */
 interface Queued {
   pt: number;
-  payload: Uint8Array;
+  data: Uint8Array;
+  offset: number;
 }
 
 function defaultPayloadType(law: G711Law): number {
@@ -120,6 +126,7 @@ export class RtpEndpoint {
    * has nobody reading what it says, and its stream is never decoded.
    */
   private pendingPayload: Uint8Array | undefined;
+  private pendingOffset = 0;
   private pendingLaw: G711Law = 'pcmu';
   private readonly inboundFrame = new Int16Array(FRAME_SAMPLES);
 
@@ -127,7 +134,7 @@ export class RtpEndpoint {
   get inbound(): Int16Array | null {
     const payload = this.pendingPayload;
     if (payload) {
-      decodeG711(this.pendingLaw, payload, this.inboundFrame);
+      decodeG711(this.pendingLaw, payload, this.inboundFrame, this.pendingOffset);
       this.pendingPayload = undefined;
       this.inboundValue = this.inboundFrame;
     }
@@ -366,7 +373,8 @@ export class RtpEndpoint {
     let seq: number;
     let ts: number;
     let ssrc: number;
-    let payload: Uint8Array;
+    let data: Uint8Array = msg;
+    let offset = RTP_HEADER_SIZE;
     const b0 = msg[0] ?? 0;
     if (msg.length >= RTP_HEADER_SIZE && (b0 & 0xf0) === 0x80 && (b0 & 0x0f) === 0) {
       // Fast path for the common shape (no padding, extension or CSRCs): no objects allocated.
@@ -374,11 +382,11 @@ export class RtpEndpoint {
       seq = msg.readUInt16BE(2);
       ts = msg.readUInt32BE(4);
       ssrc = msg.readUInt32BE(8);
-      payload = msg.subarray(RTP_HEADER_SIZE);
     } else {
       try {
         const p = parseRtp(msg);
-        ({ payloadType: pt, sequenceNumber: seq, timestamp: ts, ssrc, payload } = p);
+        ({ payloadType: pt, sequenceNumber: seq, timestamp: ts, ssrc, payload: data } = p);
+        offset = 0;
       } catch {
         this.counters.malformed++;
         return;
@@ -420,7 +428,7 @@ export class RtpEndpoint {
       if (this.direction === 'sendonly' || this.direction === 'inactive') return;
       let reports: DtmfReport[];
       try {
-        reports = this.dtmfReceiver.receive(seq, ts, payload, now);
+        reports = this.dtmfReceiver.receive(seq, ts, data.subarray(offset), now);
       } catch {
         this.counters.malformed++;
         return;
@@ -429,7 +437,7 @@ export class RtpEndpoint {
       return;
     }
     this.stats.updateJitter(ts, now);
-    this.jitter.push(update.extended, { pt, payload });
+    this.jitter.push(update.extended, { pt, data, offset });
   }
 
   private reportDtmf(reports: readonly DtmfReport[], source: 'rfc4733' | 'inband'): void {
@@ -506,20 +514,21 @@ export class RtpEndpoint {
     while (this.fifoLength < FRAME_SAMPLES) {
       const packet = this.jitter.pop();
       if (!packet) break;
-      if (
-        this.fifoLength === 0 &&
-        packet.payload.length === FRAME_SAMPLES &&
-        (packet.pt === 0 || packet.pt === 8)
-      ) {
+      const size = packet.data.length - packet.offset;
+      if (this.fifoLength === 0 && size === FRAME_SAMPLES && (packet.pt === 0 || packet.pt === 8)) {
         // The usual case, one 20 ms packet for one tick: decoded later, only if read.
         if (!receiving) return;
         this.pendingLaw = packet.pt === 0 ? 'pcmu' : 'pcma';
-        this.pendingPayload = packet.payload;
+        this.pendingPayload = packet.data;
+        this.pendingOffset = packet.offset;
         if (this.goertzel) this.reportDtmf(this.goertzel.push(this.inbound!), 'inband');
         return;
       }
       const law: G711Law | undefined = packet.pt === 0 ? 'pcmu' : packet.pt === 8 ? 'pcma' : undefined;
-      const bytes = packet.payload.subarray(0, this.fifo.length - this.fifoLength);
+      const bytes = packet.data.subarray(
+        packet.offset,
+        packet.offset + Math.min(size, this.fifo.length - this.fifoLength),
+      );
       if (law) decodeG711(law, bytes, this.fifo.subarray(this.fifoLength, this.fifoLength + bytes.length));
       else if (packet.pt === PT_CN || packet.pt === this.payloadType) {
         // comfort noise, or a dynamic payload type we cannot decode: silence of the same length

@@ -74,4 +74,17 @@ describe('G.711', () => {
     expect(Math.abs(back[1]! - 1000)).toBeLessThan(40);
     expect(back[3]).toBe(32256);
   });
+
+  it('decodes a payload from an offset inside its datagram, as it decodes the payload alone', () => {
+    const payload = encodeG711(
+      'pcmu',
+      Int16Array.from({ length: 160 }, (_, i) => i * 200 - 16000),
+    );
+    const datagram = new Uint8Array(12 + 160);
+    datagram.fill(0xff, 0, 12);
+    datagram.set(payload, 12);
+    const inPlace = decodeG711('pcmu', datagram, new Int16Array(160), 12);
+    expect(Array.from(inPlace)).toEqual(Array.from(decodeG711('pcmu', payload)));
+    expect(decodeG711('pcmu', datagram, undefined, 12)).toHaveLength(160);
+  });
 });

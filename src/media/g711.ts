@@ -111,11 +111,14 @@ export function encodeG711(law: G711Law, pcm: Int16Array, out?: Uint8Array): Uin
   return n === target.length ? target : target.subarray(0, n);
 }
 
-/** Decodes G.711 bytes into 16-bit linear PCM in `out` (allocated when absent). */
-export function decodeG711(law: G711Law, bytes: Uint8Array, out?: Int16Array): Int16Array {
+/**
+ * Decodes G.711 bytes, from `from` on (a payload still inside its datagram), into 16-bit linear
+ * PCM in `out` (allocated when absent).
+ */
+export function decodeG711(law: G711Law, bytes: Uint8Array, out?: Int16Array, from = 0): Int16Array {
   const table = law === 'pcmu' ? ULAW_DECODE : ALAW_DECODE;
-  const target = out ?? new Int16Array(bytes.length);
-  const n = Math.min(bytes.length, target.length);
-  for (let i = 0; i < n; i++) target[i] = table[bytes[i]!]!;
+  const target = out ?? new Int16Array(bytes.length - from);
+  const n = Math.min(bytes.length - from, target.length);
+  for (let i = 0; i < n; i++) target[i] = table[bytes[from + i]!]!;
   return n === target.length ? target : target.subarray(0, n);
 }
