@@ -31,7 +31,8 @@ export interface IvrLineOptions {
   promptsDir: string;
   clock: Clock;
   logger: Logger;
-  events: IvrEventSink;
+  /** Where the sessions' events go; `drain` (when given) waits for the ones still being written. */
+  events: IvrEventSink & { drain?(): Promise<void> };
   banking: IvrBanking;
   customers: IvrCustomers;
   queue: LineQueue;
@@ -123,9 +124,13 @@ export class IvrLine implements CallApplication {
     });
   }
 
-  /** Waits for the queue updates of calls that have left (at shutdown, before the store closes). */
+  /**
+   * Waits for the queue updates of calls that have left and for the sessions' events still
+   * being written (at shutdown, before the store closes).
+   */
   async drain(): Promise<void> {
     while (this.leaving.size > 0) await Promise.all([...this.leaving]);
+    await this.o.events.drain?.();
   }
 
   /** Calls on the line: in the IVR, or parked in a queue. */

@@ -10,6 +10,7 @@ import {
   type IvrEventMap,
   type IvrEventSink,
   type IvrEventType,
+  ivrStepEvents,
   type LiveFlows,
   openStoreFlows,
 } from '../ivr/index';
@@ -55,7 +56,7 @@ export interface PhoneBanking {
  * The phone-banking line wired to the real modules: the bank (channel `ivr`), the CRM, the ACD
  * with interactions, SMS receipts to the log, `fetch` for http steps, the demo holiday calendar,
  * and IVR events onto the event bus for supervisors (the IVR masks PINs and card numbers before
- * anything leaves it). Flows live in the store; `flows/` seeds a store that has none, and an
+ * anything leaves it; its per-step events are written batched, ADR 011). Flows live in the store; `flows/` seeds a store that has none, and an
  * activation through the repository (the admin API) is live for the next call.
  */
 export async function startPhoneBanking(deps: PhoneBankingDeps): Promise<PhoneBanking> {
@@ -69,11 +70,19 @@ export async function startPhoneBanking(deps: PhoneBankingDeps): Promise<PhoneBa
     reportError: (error, context) => logger.error({ err: error }, context),
   });
   const customers = new CrmIvrCustomers(deps.crm);
-  const events: IvrEventSink = {
+  // Events still being written: the line's drain waits for them before the store closes.
+  const writing = new Set<Promise<unknown>>();
+  const events: IvrEventSink & { drain(): Promise<void> } = {
     emit<K extends IvrEventType>(type: K, payload: IvrEventMap[K]) {
-      bus
-        .publish(type, payload as DomainEvents[K], { audience: 'supervisor', actor: ivrActor })
-        .catch((error: unknown) => logger.error({ err: error }, `IVR event ${type} not logged`));
+      const batched = ivrStepEvents.has(type);
+      const written: Promise<unknown> = bus
+        .publish(type, payload as DomainEvents[K], { audience: 'supervisor', actor: ivrActor, batched })
+        .catch((error: unknown) => logger.error({ err: error }, `IVR event ${type} not logged`))
+        .finally(() => writing.delete(written));
+      writing.add(written);
+    },
+    async drain() {
+      while (writing.size > 0) await Promise.all([...writing]);
     },
   };
   const line = new IvrLine({

@@ -26,6 +26,29 @@ describe('EventBus', () => {
     });
   });
 
+  it('asks the sink to batch an event published as batched, and only that one', async () => {
+    const asked: [string, boolean][] = [];
+    const bus = new EventBus<TestEvents>(
+      {
+        append: async (event, options) => {
+          asked.push([event.type, options?.batched === true]);
+          return asked.length;
+        },
+      },
+      new VirtualClock(),
+      () => undefined,
+    );
+    const seen: number[] = [];
+    bus.onAny((e) => seen.push(e.seq));
+    await bus.publish('thing.made', { n: 1 }, { batched: true });
+    await bus.publish('thing.gone', { reason: 'x' });
+    expect(asked).toEqual([
+      ['thing.made', true],
+      ['thing.gone', false],
+    ]);
+    expect(seen).toEqual([1, 2]);
+  });
+
   it('reports a throwing listener and still tells the others', async () => {
     const errors: string[] = [];
     const bus = new EventBus<TestEvents>(new MemoryEventSink(), new VirtualClock(), (error, context) =>

@@ -13,6 +13,14 @@ export interface EventMeta {
   subjectUserId?: string;
   /** The user or system part that caused the change. */
   actor?: string;
+  /**
+   * The event may wait up to the sink's batch window (a fraction of a second) to share one
+   * commit with others, and is delivered once written, like any event. For high-rate telemetry
+   * (an IVR's steps and prompts, several per key press) where a commit — an fsync — per turn
+   * would cost more than the event is worth. An event published without it takes every
+   * waiting batched event with it, in publish order. See docs/adr/011-ivr-event-persistence.md.
+   */
+  batched?: boolean;
 }
 
 /** An event as it stands in the log: `seq` rises by one with every append and is never reused. */
@@ -29,9 +37,17 @@ export interface StoredEvent<Type extends string = string, Payload = unknown> {
 
 export type NewEvent = Omit<StoredEvent, 'seq'>;
 
-/** Where events are persisted before anyone hears of them (the store's event log, or memory in tests). */
+export interface AppendOptions {
+  /** The sink may hold the event back for a short while to write it with others (`EventMeta.batched`). */
+  batched?: boolean;
+}
+
+/**
+ * Where events are persisted before anyone hears of them (the store's event log, or memory in
+ * tests). Sequence numbers follow the order of `append` calls, batched or not.
+ */
 export interface EventSink {
-  append(event: NewEvent): Promise<number>;
+  append(event: NewEvent, options?: AppendOptions): Promise<number>;
 }
 
 export class MemoryEventSink implements EventSink {
@@ -52,7 +68,8 @@ export type ErrorReporter = (error: unknown, context: string) => void;
 
 /**
  * The typed event bus. `publish` first appends the event to the sink (so it has its sequence
- * number and survives a crash), then tells the listeners. A listener that throws is reported
+ * number and survives a crash), then tells the listeners; a `batched` event may wait a little
+ * for company before it is written, and so before it is heard. A listener that throws is reported
  * and does not stop the others.
  */
 export class EventBus<M extends object> {
@@ -79,7 +96,7 @@ export class EventBus<M extends object> {
       actor: meta.actor ?? null,
       payload,
     };
-    const seq = await this.sink.append(event);
+    const seq = await this.sink.append(event, meta.batched ? { batched: true } : undefined);
     const stored = { ...event, seq } as EventOf<M, K>;
     this.deliver(stored as StoredEvent);
     return stored;

@@ -109,6 +109,21 @@ export interface IvrEventMap {
 
 export type IvrEventType = keyof IvrEventMap;
 
+/**
+ * The per-step events: several per key press on every call, for the live view (supervisors'
+ * stream, tests, the simulator). Nothing reads them back from the log — the session's path and
+ * outcome travel in `ivr.session.ended`, the caller's path to an agent in `ivr.handover` and
+ * the ACD contact — so the line writes them batched (`EventMeta.batched`): a few commits a
+ * second for all calls instead of one per call per key. See docs/adr/011-ivr-event-persistence.md.
+ */
+export const ivrStepEvents: ReadonlySet<IvrEventType> = new Set<IvrEventType>([
+  'ivr.step.entered',
+  'ivr.step.completed',
+  'ivr.prompt.played',
+  'ivr.prompt.stopped',
+  'ivr.input',
+]);
+
 /** Where the interpreter puts its events; the composition root forwards them to the event bus. */
 export interface IvrEventSink {
   emit<K extends IvrEventType>(type: K, payload: IvrEventMap[K]): void;

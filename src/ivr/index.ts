@@ -16,6 +16,7 @@ export {
   type IvrEventRecord,
   type IvrEventSink,
   type IvrEventType,
+  ivrStepEvents,
   MemoryIvrEvents,
   type SessionOutcome,
   sessionOutcomes,

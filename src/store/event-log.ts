@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { EventSink, NewEvent, StoredEvent } from '../core/index';
+import type { AppendOptions, EventSink, NewEvent, StoredEvent } from '../core/index';
 import { type Audience, asId, type EventId } from '../core/index';
 import { GroupCommit } from './group-commit';
 import type { Store } from './store';
@@ -7,11 +7,24 @@ import type { Store } from './store';
 // Any constant works; it only has to be the same for every Teller node on one database.
 const eventLogLockKey = 7_201_001;
 
+interface Waiting {
+  event: NewEvent;
+  resolve(seq: number): void;
+  reject(error: unknown): void;
+}
+
+/** How long a batched event may wait for company before it is written (see `EventMeta.batched`). */
+export const defaultBatchWindowMs = 250;
+
 /**
  * The persisted event log: every domain event, with a sequence number that rises by one per
  * append. Appends that arrive in the same turn of the event loop are written in one
  * transaction (group commit), one batch at a time, so sequence numbers are handed out in
  * commit order and a reader replaying "after seq N" never skips an event committed later.
+ *
+ * A batched append (high-rate telemetry) waits up to `batchWindowMs` so that many share one
+ * commit; an ordinary append takes every waiting one with it, ahead of itself, so sequence
+ * numbers still follow the order of the appends.
  */
 export class EventLog implements EventSink {
   private readonly commits = new GroupCommit<NewEvent, number>(async (events) => {
@@ -20,16 +33,47 @@ export class EventLog implements EventSink {
     return seqs;
   });
   private appended = 0;
+  private waiting: Waiting[] = [];
+  private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly batchWindowMs = defaultBatchWindowMs,
+  ) {}
 
   /** How many events this process has appended since it started. */
   get appendedCount(): number {
     return this.appended;
   }
 
-  append(event: NewEvent): Promise<number> {
-    return this.commits.submit(event);
+  append(event: NewEvent, options?: AppendOptions): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.waiting.push({ event, resolve, reject });
+      if (!options?.batched) this.release();
+      else this.timer ??= setTimeout(() => this.release(), this.batchWindowMs);
+    });
+  }
+
+  /** Writes the batched events that are waiting now, and resolves once they are committed. */
+  async flush(): Promise<void> {
+    await Promise.allSettled(this.release());
+  }
+
+  /**
+   * Hands the waiting events to the group commit, in the order they were appended. Every
+   * append, batched or not, settles through the same step here, so their callers hear of
+   * them in sequence order too.
+   */
+  private release(): Promise<number>[] {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    return this.waiting.splice(0).map((w) => {
+      const written = this.commits.submit(w.event);
+      written.then(w.resolve, w.reject);
+      return written;
+    });
   }
 
   private async write(events: NewEvent[]): Promise<number[]> {

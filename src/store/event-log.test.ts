@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { dialects, freshStore } from '../../test/support/stores';
+import { asId, type EventId } from '../core/index';
+import { EventLog } from './event-log';
+import type { Store } from './store';
+
+const open: Store[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+});
+
+function newEvent(n: number) {
+  return {
+    id: asId<EventId>(`e-${n}-${Math.random()}`),
+    type: 'test.step',
+    at: 1000 + n,
+    audience: 'all' as const,
+    subjectUserId: null,
+    actor: null,
+    payload: { n },
+  };
+}
+
+describe.each(dialects)('event log batched appends on %s', (dialect) => {
+  async function store(): Promise<Store> {
+    const s = await freshStore(dialect);
+    open.push(s);
+    return s;
+  }
+
+  it('holds batched events back until an ordinary append takes them along, numbered and settled in append order', async () => {
+    const log = new EventLog(await store(), 60_000);
+    const written: number[] = [];
+    const batched = [0, 1, 2].map((n) =>
+      log.append(newEvent(n), { batched: true }).then((seq) => {
+        written.push(n);
+        return seq;
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(written).toEqual([]);
+    expect(await log.lastSeq()).toBe(0);
+
+    const ordinary = await log.append(newEvent(3)).then((seq) => {
+      written.push(3);
+      return seq;
+    });
+    expect(await Promise.all(batched)).toEqual([1, 2, 3]);
+    expect(ordinary).toBe(4);
+    // Whoever waits on an append (the bus, then its listeners) hears of them in sequence order.
+    expect(written).toEqual([0, 1, 2, 3]);
+    const stored = await log.readAfter(0);
+    expect(stored.map((e) => (e.payload as { n: number }).n)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('writes batched events on its own once the window has passed, and at once on flush', async () => {
+    const log = new EventLog(await store(), 20);
+    const seqs = await Promise.all([0, 1, 2].map((n) => log.append(newEvent(n), { batched: true })));
+    expect(seqs).toEqual([1, 2, 3]);
+
+    const slow = new EventLog(await store(), 60_000);
+    const late = slow.append(newEvent(9), { batched: true });
+    await slow.flush();
+    expect(await late).toBe(1);
+    expect((await slow.readAfter(0)).map((e) => e.payload)).toEqual([{ n: 9 }]);
+  });
+});
