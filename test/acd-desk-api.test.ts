@@ -95,7 +95,11 @@ describe("the supervisor's board and the agent's wrap-up through the API", () =>
     const users = await teller.users.list();
     for (const row of before) {
       const user = users.find((u) => u.id === row.agentId)!;
-      expect(row).toMatchObject({ username: user.username, displayName: user.displayName });
+      expect(row).toMatchObject({
+        username: user.username,
+        displayName: user.displayName,
+        extension: user.extension,
+      });
       expect(row.state.kind).toBe('logged-out');
     }
     const idle = before.find((a) => a.agentId === agentId)!;

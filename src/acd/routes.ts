@@ -30,10 +30,16 @@ export type QueueEvent = {
   | 'acd.interaction.completed'
   | 'acd.queue.statistics'];
 
+export interface AgentName {
+  username: string;
+  displayName: string;
+  extension: string | null;
+}
+
 /** What the supervisor's board and charts read besides the engine: names and the event log. */
 export interface AcdDeskPort {
-  /** Display name and username per user id (agents are users). */
-  agentNames(): Promise<ReadonlyMap<string, { username: string; displayName: string }>>;
+  /** Display name, username and phone extension per user id (agents are users). */
+  agentNames(): Promise<ReadonlyMap<string, AgentName>>;
   /** The queue's stored ACD events with `from <= at < to`, in order. */
   queueEvents(queueId: string, from: number, to: number): Promise<QueueEvent[]>;
 }
@@ -232,13 +238,13 @@ export async function acdRoutes(app: FastifyInstance, o: AcdRoutesOptions): Prom
       response: { 200: anything, ...errors },
     },
     handler: async () => {
-      const names =
-        (await o.desk?.agentNames()) ?? new Map<string, { username: string; displayName: string }>();
+      const names = (await o.desk?.agentNames()) ?? new Map<string, AgentName>();
       return {
         agents: engine.agentIds().map((id) => ({
           ...engine.agentStatistics(id),
           username: names.get(id)?.username ?? null,
           displayName: names.get(id)?.displayName ?? null,
+          extension: names.get(id)?.extension ?? null,
         })),
       };
     },

@@ -229,8 +229,16 @@ export async function startAcd(deps: {
     records,
     desk: {
       async agentNames() {
-        const rows = await db.selectFrom('users').select(['id', 'username', 'display_name']).execute();
-        return new Map(rows.map((r) => [r.id, { username: r.username, displayName: r.display_name }]));
+        const rows = await db
+          .selectFrom('users')
+          .select(['id', 'username', 'display_name', 'extension'])
+          .execute();
+        return new Map(
+          rows.map((r) => [
+            r.id,
+            { username: r.username, displayName: r.display_name, extension: r.extension },
+          ]),
+        );
       },
       async queueEvents(queueId, from, to) {
         const rows = await db

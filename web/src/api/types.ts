@@ -52,6 +52,8 @@ export interface AgentStatistics {
   at: number;
   since: number;
   state: AgentState;
+  /** When the current state (its kind) began, in server time. */
+  stateSince: number;
   presence: Presence;
   load: Partial<Record<string, number>>;
   offered: number;
@@ -60,6 +62,35 @@ export interface AgentStatistics {
   ahtMs: number | null;
   occupancy: number | null;
   timeInStateMs: Record<AgentStateKind, number>;
+  /** From the users table; only in GET /acd/agents (null for an agent with no user). */
+  username?: string | null;
+  displayName?: string | null;
+  extension?: string | null;
+}
+
+/** One bucket of GET /acd/queues/{id}/history, counted from the event log. */
+export interface QueueHistoryBucket {
+  start: number;
+  arrivals: number;
+  answered: number;
+  answeredWithinTarget: number;
+  abandoned: number;
+  maxWaitExpired: number;
+  handled: number;
+  serviceLevel: number | null;
+  asaMs: number | null;
+  ahtMs: number | null;
+  /** Waiting at the bucket's last statistics snapshot; null when there was none (Teller was down). */
+  waiting: number | null;
+  longestWaitMs: number | null;
+}
+
+export interface QueueHistory {
+  queueId: string;
+  from: number;
+  to: number;
+  bucketMs: number;
+  buckets: QueueHistoryBucket[];
 }
 
 export const routingStrategies = [
@@ -417,7 +448,17 @@ export interface EventPayloads {
     deadline: number;
     at: number;
   };
-  'acd.interaction.completed': { interactionId: string; queueId: string; agentId: string; at: number };
+  'acd.interaction.completed': {
+    interactionId: string;
+    queueId: string;
+    agentId: string;
+    handleMs: number;
+    wrapUpMs: number;
+    reason: string;
+    /** The agent's wrap-up code, or null when none was given. */
+    wrapUpCode: string | null;
+    at: number;
+  };
   'acd.interaction.abandoned': { interactionId: string; queueId: string; whileOffered: boolean; at: number };
   'acd.queue.statistics': QueueStatistics;
   'interaction.updated': { interactionId: string; changes: Partial<Interaction> };

@@ -7,12 +7,11 @@ import { formatDuration, formatPercent } from '../common/format';
 import { ProblemAlert } from '../common/ProblemAlert';
 import { useNow } from '../common/useNow';
 import { useI18n } from '../i18n/i18n';
-import type { DirectoryEntry } from './useDirectory';
 
 export interface AgentBoardProps {
   agents: AgentStatistics[];
+  /** When each agent's state began, in this browser's clock. */
   stateSince: Map<string, number>;
-  directory: Map<string, DirectoryEntry>;
   onChanged(): void;
 }
 
@@ -20,18 +19,17 @@ const forceChoices = ['ready', 'not-ready', 'logged-out'] as const;
 type ForceChoice = (typeof forceChoices)[number];
 
 /** Every agent: state, time in it, handled, average handle time, and the supervisor's override. */
-export function AgentBoard({ agents, stateSince, directory, onChanged }: AgentBoardProps) {
+export function AgentBoard({ agents, stateSince, onChanged }: AgentBoardProps) {
   const { t } = useI18n();
   const now = useNow(1000);
   const [showLoggedOut, setShowLoggedOut] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const nameOf = (id: string) => {
-    const entry = directory.get(id);
-    return entry ? `${entry.displayName} (${entry.username})` : id.slice(0, 8);
-  };
+  // GET /acd/agents names each agent from the users table.
+  const nameOf = (a: AgentStatistics) =>
+    a.displayName && a.username ? `${a.displayName} (${a.username})` : a.agentId.slice(0, 8);
   const shown = agents
     .filter((a) => showLoggedOut || a.state.kind !== 'logged-out')
-    .sort((a, b) => nameOf(a.agentId).localeCompare(nameOf(b.agentId)));
+    .sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
 
   const force = async (agentId: string, state: ForceChoice) => {
     setError(null);
@@ -68,17 +66,12 @@ export function AgentBoard({ agents, stateSince, directory, onChanged }: AgentBo
         columns={[
           {
             title: t('wallboard.agent'),
-            render: (_, a) => {
-              const entry = directory.get(a.agentId);
-              return (
-                <span data-agent={entry?.username ?? a.agentId}>
-                  {nameOf(a.agentId)}
-                  {entry?.extension ? (
-                    <Typography.Text type="secondary"> · {entry.extension}</Typography.Text>
-                  ) : null}
-                </span>
-              );
-            },
+            render: (_, a) => (
+              <span data-agent={a.username ?? a.agentId}>
+                {nameOf(a)}
+                {a.extension ? <Typography.Text type="secondary"> · {a.extension}</Typography.Text> : null}
+              </span>
+            ),
           },
           { title: t('wallboard.state'), render: (_, a) => <StateTag state={a.state} /> },
           {
@@ -99,7 +92,7 @@ export function AgentBoard({ agents, stateSince, directory, onChanged }: AgentBo
                 size="small"
                 className="force-select"
                 placeholder={t('wallboard.forcePlaceholder')}
-                aria-label={t('wallboard.forceFor', { name: nameOf(a.agentId) })}
+                aria-label={t('wallboard.forceFor', { name: nameOf(a) })}
                 value={null}
                 onChange={(value) => void force(a.agentId, value)}
                 options={forceChoices.map((c) => ({ value: c, label: t(`wallboard.force.${c}`) }))}

@@ -7,14 +7,15 @@ import { DayCharts } from './DayCharts';
 import { LiveCalls } from './LiveCalls';
 import { QueueBoard } from './QueueBoard';
 import { queueAlerts } from './thresholds';
-import { useDirectory } from './useDirectory';
 import { useWallboard } from './useWallboard';
 
-/** The floor at a glance: queues against their targets, the day's curves, every agent, live calls. */
-export function SupervisorConsole({ user }: { user: User }) {
+/**
+ * The floor at a glance: queues against their targets, the day's curves, every agent, live calls.
+ * It is the same for supervisors and admins (the server names the agents for both).
+ */
+export function SupervisorConsole(_props: { user: User }) {
   const { t } = useI18n();
   const board = useWallboard();
-  const directory = useDirectory(user.role);
   const alerts = board.queues.flatMap(queueAlerts);
   const queueName = (id: string) => board.queues.find((q) => q.config.id === id)?.config.name ?? id;
 
@@ -52,7 +53,6 @@ export function SupervisorConsole({ user }: { user: User }) {
             <AgentBoard
               agents={board.agents}
               stateSince={board.stateSince}
-              directory={directory}
               onChanged={() => void board.reload()}
             />
           </Card>

@@ -1,13 +1,15 @@
 /**
  * The live floor: queues with their statistics (GET /api/v1/acd/queues, then every
  * `acd.queue.statistics` event, which the ACD publishes every few seconds), agents with their
- * state (GET /api/v1/acd/agents, then `acd.agent.state-changed`), the live calls (`call.*`),
- * and the statistics samples seen since the console opened, for the charts.
+ * state and when it began (GET /api/v1/acd/agents, then `acd.agent.state-changed`), the live
+ * calls (`call.*`), and the statistics samples for the charts: the day so far from the server's
+ * history (GET /api/v1/acd/queues/{id}/history), then those seen live.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../api/client';
 import { type StreamStatus, useEventStream } from '../api/events';
 import type { AgentStatistics, CallRecord, QueueView, TellerEvent } from '../api/types';
+import { fetchQueueHistory, historySamples } from './queueHistory';
 
 export interface Sample {
   at: number;
@@ -22,11 +24,13 @@ export interface Sample {
 /** One sample per queue per minute is enough for a day's chart (1,440 points at most). */
 const sampleEveryMs = 60_000;
 const maxSamples = 1440 * 4;
+/** The history's bucket: five minutes keeps a day's request small (288 buckets a queue). */
+const historyBucketMs = 5 * 60_000;
 
 export interface Wallboard {
   queues: QueueView[];
   agents: AgentStatistics[];
-  /** When each agent's current state began, as far as this console has seen. */
+  /** When each agent's current state began, in this browser's clock. */
   stateSince: Map<string, number>;
   calls: CallRecord[];
   samples: Sample[];
@@ -38,10 +42,12 @@ export interface Wallboard {
 export function useWallboard(): Wallboard {
   const [queues, setQueues] = useState<QueueView[]>([]);
   const [agents, setAgents] = useState<AgentStatistics[]>([]);
-  const [stateSince, setStateSince] = useState(() => new Map<string, number>());
   const [calls, setCalls] = useState<CallRecord[]>([]);
   const [samples, setSamples] = useState<Sample[]>([]);
   const [error, setError] = useState<unknown>(null);
+  /** Server clock minus browser clock, so the server's state times read right on this screen. */
+  const clockOffset = useRef(0);
+  const historyLoaded = useRef(false);
 
   const addSample = useCallback((s: QueueView['statistics']) => {
     setSamples((list) => {
@@ -63,17 +69,43 @@ export function useWallboard(): Wallboard {
     });
   }, []);
 
+  /** The day so far from the server, put before the samples seen live (once per console). */
+  const loadHistory = useCallback(async (views: QueueView[]) => {
+    if (historyLoaded.current) return;
+    historyLoaded.current = true;
+    const from = new Date().setHours(0, 0, 0, 0) + clockOffset.current;
+    try {
+      const histories = await Promise.all(
+        views.map((v) => fetchQueueHistory(v.config.id, { from, bucketMs: historyBucketMs })),
+      );
+      const past = histories.flatMap(historySamples);
+      setSamples((live) => {
+        const firstLive = new Map<string, number>();
+        for (const s of live) if (!firstLive.has(s.queueId)) firstLive.set(s.queueId, s.at);
+        const before = past.filter((s) => s.at < (firstLive.get(s.queueId) ?? Number.POSITIVE_INFINITY));
+        return [...before, ...live].sort((a, b) => a.at - b.at).slice(-maxSamples);
+      });
+    } catch (e) {
+      // The live samples still come; the charts just start when the console opened.
+      console.error('wallboard: queue history not loaded', e);
+    }
+  }, []);
+
   const reload = useCallback(async () => {
     try {
+      const sentAt = Date.now();
       const [q, a] = await Promise.all([api.queues(), api.agents()]);
+      const first = a.agents[0];
+      if (first) clockOffset.current = first.at - (sentAt + Date.now()) / 2;
       setQueues(q.queues);
       setAgents(a.agents);
       for (const view of q.queues) addSample(view.statistics);
       setError(null);
+      void loadHistory(q.queues);
     } catch (e) {
       setError(e);
     }
-  }, [addSample]);
+  }, [addSample, loadHistory]);
 
   useEffect(() => {
     void reload();
@@ -95,8 +127,14 @@ export function useWallboard(): Wallboard {
         }
         case 'acd.agent.state-changed': {
           const { agentId, to, presence, at } = event.payload;
-          setAgents((list) => list.map((a) => (a.agentId === agentId ? { ...a, state: to, presence } : a)));
-          setStateSince((m) => new Map(m).set(agentId, at));
+          // A change within one kind (a second chat while busy) does not restart the clock.
+          setAgents((list) =>
+            list.map((a) =>
+              a.agentId !== agentId
+                ? a
+                : { ...a, state: to, presence, stateSince: a.state.kind === to.kind ? a.stateSince : at },
+            ),
+          );
           return;
         }
         case 'call.started':
@@ -113,6 +151,11 @@ export function useWallboard(): Wallboard {
     [addSample],
   );
   const stream = useEventStream(['acd.queue.statistics', 'acd.agent.state-changed', 'call.'], onEvent);
+
+  const stateSince = useMemo(
+    () => new Map(agents.map((a) => [a.agentId, a.stateSince - clockOffset.current])),
+    [agents],
+  );
 
   return { queues, agents, stateSince, calls, samples, error, stream, reload };
 }
