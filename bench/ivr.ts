@@ -351,7 +351,7 @@ async function runMode(
       const profiler = new MainThreadProfiler();
       await profiler.start();
       await sleep(options.profileSeconds * 1000);
-      profile = await profiler.stop(15);
+      profile = await profiler.stop(30);
       profiler.close();
     }
     const result = await Promise.race([run.done, sleep(callMs + 60_000).then(() => undefined)]);

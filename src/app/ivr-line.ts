@@ -51,6 +51,8 @@ interface LineCall {
   state: 'ivr' | 'parked' | 'ended';
   /** The IVR playback on the line now: a stop for an older one is stale. */
   playbackId: string | null;
+  /** A barge-in stop not yet sent: a prompt started in the meantime replaces the playback instead. */
+  stopPending: boolean;
   /** The interaction the call became when it was handed to a queue. */
   interactionId: string | null;
 }
@@ -156,6 +158,7 @@ export class IvrLine implements CallApplication {
       session: null,
       state: 'ivr',
       playbackId: null,
+      stopPending: false,
       interactionId: null,
     };
     this.byCall.set(call.id, line);
@@ -197,6 +200,8 @@ export class IvrLine implements CallApplication {
       return;
     }
     line.playbackId = request.playbackId;
+    // The new prompt replaces what plays (the media worker ends the old playback as replaced).
+    line.stopPending = false;
     const files = request.prompts.map((id) => path.join(this.o.promptsDir, `${id}.wav`));
     line.call.play(files).then(
       (playback) => playback.ended.then(() => this.finished(request, null)),
@@ -207,12 +212,23 @@ export class IvrLine implements CallApplication {
     );
   }
 
+  /**
+   * A barge-in usually leads, in the same turn, to the next step's prompt, which replaces the
+   * playback by itself: the stop goes to the media worker only if no prompt started before the
+   * next turn (an input step collecting more keys, a port being asked). One request per key
+   * instead of two.
+   */
   private stop(request: { sessionId: string; playbackId: string }): void {
     const line = this.bySession.get(request.sessionId);
     if (!line || line.playbackId !== request.playbackId || !line.call.live) return;
     line.playbackId = null;
-    line.call.stopPlayback().catch((error: unknown) => {
-      if (line.call.live) this.o.logger.warn({ err: error, callId: line.call.id }, 'IVR prompt not stopped');
+    line.stopPending = true;
+    setImmediate(() => {
+      if (!line.stopPending || !line.call.live) return;
+      line.stopPending = false;
+      line.call.stopPlayback().catch((error: unknown) => {
+        if (line.call.live) this.o.logger.warn({ err: error, callId: line.call.id }, 'IVR prompt not stopped');
+      });
     });
   }
 
