@@ -43,6 +43,28 @@ describe('jitter buffer', () => {
     expect(jb.counters).toMatchObject({ duplicates: 1, late: 0 });
   });
 
+  it('remembers played packets for 128 slots: a copy within them is a duplicate, an older one late', () => {
+    const jb = new JitterBuffer<number>({ targetDepth: 1 });
+    for (let seq = 0; seq < 200; seq++) {
+      jb.push(seq, seq);
+      expect(jb.pop()).toBe(seq);
+    }
+    expect(jb.push(199 - 127, 0)).toBe('duplicate');
+    expect(jb.push(199 - 128, 0)).toBe('late');
+    // A slot given up (lost) is not remembered as played: its copy is late.
+    jb.push(201, 201);
+    expect(jb.pop()).toBeUndefined();
+    expect(jb.pop()).toBe(201);
+    expect(jb.push(200, 200)).toBe('late');
+  });
+
+  it('plays a reordered packet whose extended number is below zero as new, not as a copy', () => {
+    const jb = new JitterBuffer<number>({ targetDepth: 2 });
+    jb.push(0, 0);
+    expect(jb.push(-1, -1)).toBe('accepted');
+    expect(drain(jb, 2)).toEqual([-1, 0]);
+  });
+
   it('accepts a packet that was merely reordered before playout began', () => {
     const jb = new JitterBuffer<number>({ targetDepth: 3 });
     jb.push(5, 5);

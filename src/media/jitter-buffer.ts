@@ -40,14 +40,18 @@ export interface JitterBufferOptions {
 
 type State = 'buffering' | 'playing';
 
-/** How far back played sequence numbers are remembered (2.5 s of 20 ms packets). */
+/** How far back played sequence numbers are remembered (2.5 s of 20 ms packets); a power of two. */
 const PLAYED_MEMORY = 128;
 
 export class JitterBuffer<T> {
   private readonly slots = new Map<number, T>();
   private readonly skipped = new Set<number>();
-  /** Recently played sequence numbers, so that a copy of a played packet counts as a duplicate, not late. */
-  private readonly played = new Set<number>();
+  /**
+   * Recently played sequence numbers, so that a copy of a played packet counts as a duplicate,
+   * not late: a ring indexed by the low bits, where playing a slot overwrites the one
+   * PLAYED_MEMORY before it (a set would cost two hash operations per packet played).
+   */
+  private readonly played = new Float64Array(PLAYED_MEMORY).fill(Number.NaN);
   private state: State = 'buffering';
   /** The next extended sequence number to play; undefined before the first packet. */
   private cursor: number | undefined;
@@ -90,7 +94,7 @@ export class JitterBuffer<T> {
   reset(): void {
     this.slots.clear();
     this.skipped.clear();
-    this.played.clear();
+    this.played.fill(Number.NaN);
     this.cursor = undefined;
     this.highest = -1;
     this.started = false;
@@ -108,7 +112,7 @@ export class JitterBuffer<T> {
       this.reset();
     }
     if (this.cursor !== undefined && seq < this.cursor) {
-      if (this.played.has(seq)) {
+      if (this.played[seq & (PLAYED_MEMORY - 1)] === seq) {
         this.counters.duplicates++;
         return 'duplicate';
       }
@@ -157,14 +161,13 @@ export class JitterBuffer<T> {
   pop(): T | undefined {
     if (this.state !== 'playing' || this.cursor === undefined) return undefined;
     this.started = true;
-    while (this.skipped.delete(this.cursor)) this.cursor++;
+    if (this.skipped.size > 0) while (this.skipped.delete(this.cursor)) this.cursor++;
     const seq = this.cursor;
     const item = this.slots.get(seq);
     if (item !== undefined) {
       this.slots.delete(seq);
       this.cursor++;
-      this.played.add(seq);
-      this.played.delete(seq - PLAYED_MEMORY);
+      this.played[seq & (PLAYED_MEMORY - 1)] = seq;
       return item;
     }
     if (this.slots.size > 0) {
