@@ -155,6 +155,10 @@ export class VoiceDesk {
       if (this.rings.get(interactionId) === ring) this.rings.delete(interactionId);
     }
     if (outcome.kind === 'failed') {
+      logger.info(
+        { agent: agentId, interaction: interactionId, status: outcome.status, reason: outcome.reason },
+        "agent's phone did not take the call",
+      );
       if (ring.offered) this.declineIfOffered(interactionId, agentId);
       return;
     }

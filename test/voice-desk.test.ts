@@ -1,0 +1,276 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StreamPart } from './support/pcap';
+import {
+  callIvr,
+  channelSamples,
+  deskPhone,
+  type IvrCall,
+  registerPhone,
+  toneBlocks,
+} from './support/phones';
+import { freeUdpPort } from './support/sipp';
+import { startTestTeller, type TestTeller } from './support/teller';
+
+/**
+ * Voice contacts from the queue to people's phones, end to end over SIP and RTP with SIPp: a
+ * customer calls the phone-banking line from a carrier trunk (127.0.0.2) and presses 0 for an
+ * agent; the ACD offers the call to agent01, whose desk phone (extension 1001, SIPp) rings with
+ * the interaction in X-Teller-Interaction, answers, and is bridged to the caller. The supervisor
+ * (super01, extension 1100) then listens, whispers and barges. Every party's voice is a tone of
+ * its own (caller 440 Hz, agent 1000 Hz, supervisor 1700 Hz), so what each one heard is read
+ * from recordings of their legs: right channel = what the leg was sent.
+ */
+
+const zhang = '13800000001';
+const tone = (frequency: number, seconds: number): StreamPart[] => [
+  { kind: 'tone', frequency, durationMs: seconds * 1000, amplitude: 6000 },
+];
+
+let teller: TestTeller;
+let agentToken: string;
+let superToken: string;
+let agentId: string;
+let agentPort: number;
+let superPort: number;
+
+async function api<T>(token: string, method: string, url: string, body?: unknown): Promise<T> {
+  const response = await teller.call(method, url, { token, ...(body !== undefined ? { body } : {}) });
+  const text = await response.text();
+  if (response.status >= 300) throw new Error(`${method} ${url}: ${response.status} ${text}`);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+interface LiveCall {
+  id: string;
+  connectedTo: string | null;
+  interactionId: string | null;
+  joined: { party: string; mode: string }[];
+}
+
+async function liveCall(callId: string): Promise<LiveCall | undefined> {
+  const { calls } = await api<{ calls: LiveCall[] }>(superToken, 'GET', '/api/v1/calls');
+  return calls.find((c) => c.id === callId);
+}
+
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      const agent = agentId ? teller.acd.engine.agentState(agentId) : null;
+      const media = JSON.stringify((await teller.calls.legMedia()).map((l) => [l.party, l.endpoint]));
+      throw new Error(
+        `timed out waiting for ${what}; media ${media}; calls ${JSON.stringify(teller.calls.list())}; agent ${JSON.stringify(agent)}; ` +
+          `line ${JSON.stringify(teller.calls.list().map((c) => { const l = teller.ivr.call(c.id); return [l?.state, l?.session?.path, l?.session?.state]; }))}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The caller asks for an agent (main menu, 0) and talks with a tone once connected. */
+function askForAgent(caller: string, voiceSeconds: number): Promise<IvrCall> {
+  return callIvr(teller, {
+    caller,
+    address: '127.0.0.2',
+    steps: [{ step: 'main-menu', when: 'prompt', keys: '0' }],
+    later: [tone(440, voiceSeconds)],
+  });
+}
+
+/** Media counters of a party's leg in the call (by extension or number). */
+async function leg(callId: string, party: string) {
+  return (await teller.calls.legMedia()).find((l) => l.callId === callId && l.party === party);
+}
+
+/** The call's legs as Teller holds them (a test hook): the endpoints to record. */
+function legsOf(callId: string) {
+  const call = [...teller.calls.calls].find((c) => c.record.id === callId);
+  if (!call) throw new Error(`no call ${callId}`);
+  return { caller: call.a, agent: call.b, joined: [...call.joined.keys()] };
+}
+
+beforeAll(async () => {
+  teller = await startTestTeller({
+    env: { TELLER_SIP_TRUSTED_ADDRESSES: '127.0.0.2', TELLER_SIP_DIGEST_ALGORITHMS: 'MD5' },
+  });
+  agentPort = await freeUdpPort();
+  superPort = await freeUdpPort();
+  await registerPhone(teller, '1001', agentPort);
+  await registerPhone(teller, '1100', superPort);
+  agentToken = await teller.login('agent01');
+  superToken = await teller.login('super01');
+  agentId = (await api<{ user: { id: string } }>(agentToken, 'GET', '/api/v1/auth/me')).user.id;
+  await api(agentToken, 'POST', '/api/v1/acd/me/login');
+}, 180_000);
+
+afterAll(async () => {
+  await teller?.close();
+});
+
+describe('voice contacts: queue → agent phone → supervisor', () => {
+  it('rings the agent with the interaction, bridges both ways and records; a transfer to another queue parks the caller again and wraps the agent up', async () => {
+    await api(agentToken, 'POST', '/api/v1/acd/me/ready');
+    const phone = await deskPhone(teller, {
+      extension: '1001',
+      port: agentPort,
+      voice: tone(1000, 30),
+      interaction: '[0-9A-Za-z_-]+',
+    });
+    const call = await askForAgent(zhang, 30);
+    const callId = call.record.id;
+
+    await until('the agent to be connected', async () => (await liveCall(callId))?.connectedTo === '1001');
+    const connected = (await liveCall(callId))!;
+    const interactionId = connected.interactionId!;
+    expect(interactionId).toBeTruthy();
+    expect(teller.acd.engine.interactionState(interactionId)).toMatchObject({ state: 'connected', agentId });
+    expect(teller.acd.engine.agentState(agentId).state.kind).toBe('busy');
+
+    // Both ways, from the server's counters: the caller's leg hears the agent and the agent's the caller.
+    await call.next();
+    await until('audio both ways', async () => {
+      const customer = await leg(callId, zhang);
+      const agent = await leg(callId, '1001');
+      return (
+        !!customer &&
+        !!agent &&
+        customer.endpoint.packetsIn > 100 &&
+        agent.endpoint.packetsIn > 100 &&
+        customer.endpoint.packetsOut > 100 &&
+        agent.endpoint.packetsOut > 100
+      );
+    });
+
+    // Transfer on the customer's behalf to the cards queue (nobody ready there): the agent's phone
+    // is released, the agent wraps up, the caller waits again with a new interaction.
+    const moved = await api<{ interactionId: string }>(
+      agentToken,
+      'POST',
+      `/api/v1/interactions/${interactionId}/transfer`,
+      { queueId: 'cards' },
+    );
+    const agentPhone = await phone.result;
+    expect(agentPhone.status, agentPhone.output).toBe(0);
+    expect(teller.acd.engine.agentState(agentId).state.kind).toBe('wrap-up');
+    expect(teller.acd.engine.interactionState(moved.interactionId)).toMatchObject({
+      state: 'waiting',
+      queueId: 'cards',
+    });
+    expect(await teller.interactions.get(moved.interactionId)).toMatchObject({
+      channel: 'voice',
+      data: { transferredFrom: interactionId, intent: 'agent-request' },
+    });
+    expect((await liveCall(callId))?.connectedTo).toBeNull();
+
+    // The caller leaves while waiting: the new interaction is abandoned and closed.
+    const sipp = await call.hangUp();
+    expect(sipp.status, sipp.output).toBe(0);
+    await until(
+      'the transferred contact to leave the ACD',
+      () => !teller.acd.engine.hasInteraction(moved.interactionId),
+    );
+    expect(await teller.interactions.get(moved.interactionId)).toMatchObject({ state: 'closed' });
+
+    // The recording: the caller (left) said 440 Hz, and heard the agent's 1000 Hz (right).
+    const row = await teller.store.db
+      .selectFrom('call_records')
+      .select(['recording_path', 'interaction_id'])
+      .where('id', '=', callId)
+      .executeTakeFirstOrThrow();
+    expect(toneBlocks(channelSamples(row.recording_path!, 1), 440)).toBeGreaterThan(25);
+    expect(toneBlocks(channelSamples(row.recording_path!, 2), 1000)).toBeGreaterThan(25);
+    await api(agentToken, 'POST', `/api/v1/acd/interactions/${interactionId}/wrap-up/end`, {});
+  }, 300_000);
+
+  it('the supervisor listens, whispers and barges: each voice reaches exactly the parties it should', async () => {
+    await until('agent01 ready again', async () => {
+      const state = teller.acd.engine.agentState(agentId).state.kind;
+      if (state === 'not-ready') await api(agentToken, 'POST', '/api/v1/acd/me/ready');
+      return teller.acd.engine.agentState(agentId).state.kind === 'ready';
+    });
+    const phone = await deskPhone(teller, { extension: '1001', port: agentPort, voice: tone(1000, 60) });
+    const call = await askForAgent(zhang, 60);
+    const callId = call.record.id;
+    await until('the agent to be connected', async () => (await liveCall(callId))?.connectedTo === '1001');
+    await call.next();
+    const supervisorPhone = await deskPhone(teller, {
+      extension: '1100',
+      port: superPort,
+      voice: tone(1700, 60),
+    });
+
+    const media = teller.media;
+    const dir = mkdtempSync(path.join(tmpdir(), 'teller-supervise-'));
+    const agentEndpoint = legsOf(callId).agent!.endpoint.id;
+    const agentRecording = await media.record(agentEndpoint, { path: `${dir}/agent.wav` });
+    const agentStart = Date.now();
+
+    /** Phases by wall clock: [start, end) of each mode, read later from the recordings. */
+    const phases: Record<string, [number, number]> = {};
+    let supervisorStart = 0;
+    let supervisorRecording: Awaited<ReturnType<typeof media.record>> | undefined;
+    for (const mode of ['listen', 'whisper', 'barge'] as const) {
+      await api(superToken, 'POST', `/api/v1/calls/${callId}/supervise`, { mode });
+      const start = Date.now();
+      if (!supervisorRecording) {
+        const supervisorLeg = legsOf(callId).joined[0]!;
+        supervisorRecording = await media.record(supervisorLeg.endpoint.id, {
+          path: `${dir}/supervisor.wav`,
+        });
+        supervisorStart = Date.now();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      phases[mode] = [start, Date.now()];
+    }
+    expect((await liveCall(callId))?.joined).toEqual([{ party: '1100', mode: 'barge' }]);
+    await media.stopRecording(agentRecording);
+    await media.stopRecording(supervisorRecording!);
+
+    // The agent ends the contact on the desktop: every leg is hung up and the agent wraps up.
+    const interactionId = (await liveCall(callId))!.interactionId!;
+    await api(agentToken, 'POST', `/api/v1/acd/interactions/${interactionId}/release`, {});
+    const caller = await call.result;
+    expect(caller.status, caller.output).toBe(0);
+    expect((await phone.result).status).toBe(0);
+    expect((await supervisorPhone.result).status).toBe(0);
+    expect(teller.acd.engine.agentState(agentId).state.kind).toBe('wrap-up');
+
+    const row = await teller.store.db
+      .selectFrom('call_records')
+      .select(['recording_path', 'answered_at'])
+      .where('id', '=', callId)
+      .executeTakeFirstOrThrow();
+    const heard = {
+      caller: { samples: channelSamples(row.recording_path!, 2), start: Number(row.answered_at) },
+      agent: { samples: channelSamples(`${dir}/agent.wav`, 2), start: agentStart },
+      supervisor: { samples: channelSamples(`${dir}/supervisor.wav`, 2), start: supervisorStart },
+    };
+    /** Blocks with the tone in the middle of a phase (a second of margin either side). */
+    const blocks = (who: keyof typeof heard, mode: string, frequency: number) => {
+      const { samples, start } = heard[who];
+      const [from, to] = phases[mode]!;
+      const at = (t: number) => Math.max(0, Math.round(((t - start) / 1000) * 8000));
+      return toneBlocks(samples.subarray(at(from + 1000), at(to - 500)), frequency, 0.3);
+    };
+    const CALLER = 440;
+    const AGENT = 1000;
+    const SUPERVISOR = 1700;
+    // Listen: the supervisor hears both; nobody hears the supervisor.
+    expect(blocks('supervisor', 'listen', CALLER)).toBeGreaterThan(40);
+    expect(blocks('supervisor', 'listen', AGENT)).toBeGreaterThan(40);
+    expect(blocks('caller', 'listen', SUPERVISOR)).toBe(0);
+    expect(blocks('agent', 'listen', SUPERVISOR)).toBe(0);
+    expect(blocks('caller', 'listen', AGENT)).toBeGreaterThan(40);
+    // Whisper: the agent hears the supervisor, the caller does not.
+    expect(blocks('agent', 'whisper', SUPERVISOR)).toBeGreaterThan(40);
+    expect(blocks('agent', 'whisper', CALLER)).toBeGreaterThan(40);
+    expect(blocks('caller', 'whisper', SUPERVISOR)).toBe(0);
+    expect(blocks('caller', 'whisper', AGENT)).toBeGreaterThan(40);
+    // Barge: both hear the supervisor.
+    expect(blocks('caller', 'barge', SUPERVISOR)).toBeGreaterThan(40);
+    expect(blocks('agent', 'barge', SUPERVISOR)).toBeGreaterThan(40);
+  }, 300_000);
+});
