@@ -194,6 +194,7 @@ describe('demo line 8888', () => {
         data: {
           customerId: 'cust-zhang-wei',
           verification: 'caller',
+          verificationId: null,
           tier: 'affluent',
           intent: 'lost-card',
           language: 'zh',
@@ -243,6 +244,7 @@ describe('demo line 8888', () => {
       data: {
         customerId: 'cust-li-na',
         verification: 'caller',
+        verificationId: null,
         tier: 'private',
         intent: 'agent-request',
         language: 'en',

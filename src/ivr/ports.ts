@@ -222,6 +222,11 @@ export interface IvrCustomers {
 export interface HandOverData {
   customerId: CustomerId | null;
   verification: VerificationLevel;
+  /**
+   * The bank's proof of that verification (`IvrAuth.token`), so the agent acts on what the
+   * caller proved in the IVR without asking for the PIN again; null when the bank gave none.
+   */
+  verificationId: string | null;
   tier: Tier | null;
   intent: string;
   language: Lang;

@@ -910,6 +910,7 @@ describe('IVR session: control, hand-over, external systems', () => {
         data: {
           customerId: 'cust-zhang-wei',
           verification: 'caller',
+          verificationId: null,
           tier: 'affluent',
           intent: 'agent-request',
           language: 'en',

@@ -827,6 +827,7 @@ function handOverData(ctx: StepContext, intent: string, data: Record<string, str
   return {
     customerId: ctx.customer?.id ?? null,
     verification: ctx.verification,
+    verificationId: ctx.auth && ctx.auth.customerId === ctx.customer?.id ? ctx.auth.token : null,
     tier: ctx.customer?.tier ?? null,
     intent,
     language: ctx.lang,
