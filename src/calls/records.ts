@@ -38,7 +38,7 @@ type WriteOutcome = typeof ok | { error: unknown };
 const ok = 'committed' as const;
 
 /** Where a failed write is reported (besides rejecting its caller), e.g. the logger. */
-export type RecordErrorReport = (error: unknown, context: string) => void;
+type RecordErrorReport = (error: unknown, context: string) => void;
 
 /**
  * Call detail records in the store: written at the start, the answer and the end of every call.
