@@ -63,7 +63,12 @@ async function until(what: string, check: () => Promise<boolean> | boolean, time
       const media = JSON.stringify((await teller.calls.legMedia()).map((l) => [l.party, l.endpoint]));
       throw new Error(
         `timed out waiting for ${what}; media ${media}; calls ${JSON.stringify(teller.calls.list())}; agent ${JSON.stringify(agent)}; ` +
-          `line ${JSON.stringify(teller.calls.list().map((c) => { const l = teller.ivr.call(c.id); return [l?.state, l?.session?.path, l?.session?.state]; }))}`,
+          `line ${JSON.stringify(
+            teller.calls.list().map((c) => {
+              const l = teller.ivr.call(c.id);
+              return [l?.state, l?.session?.path, l?.session?.state];
+            }),
+          )}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -185,7 +190,7 @@ describe('voice contacts: queue → agent phone → supervisor', () => {
     await api(agentToken, 'POST', `/api/v1/acd/interactions/${interactionId}/wrap-up/end`, {});
   }, 300_000);
 
-  it('the supervisor listens, whispers and barges: each voice reaches exactly the parties it should', async () => {
+  it('the supervisor monitors, whispers and barges: each voice reaches exactly the parties it should', async () => {
     await until('agent01 ready again', async () => {
       const state = teller.acd.engine.agentState(agentId).state.kind;
       if (state === 'not-ready') await api(agentToken, 'POST', '/api/v1/acd/me/ready');
@@ -212,7 +217,7 @@ describe('voice contacts: queue → agent phone → supervisor', () => {
     const phases: Record<string, [number, number]> = {};
     let supervisorStart = 0;
     let supervisorRecording: Awaited<ReturnType<typeof media.record>> | undefined;
-    for (const mode of ['listen', 'whisper', 'barge'] as const) {
+    for (const mode of ['monitor', 'whisper', 'barge'] as const) {
       await api(superToken, 'POST', `/api/v1/calls/${callId}/supervise`, { mode });
       const start = Date.now();
       if (!supervisorRecording) {
@@ -258,12 +263,12 @@ describe('voice contacts: queue → agent phone → supervisor', () => {
     const CALLER = 440;
     const AGENT = 1000;
     const SUPERVISOR = 1700;
-    // Listen: the supervisor hears both; nobody hears the supervisor.
-    expect(blocks('supervisor', 'listen', CALLER)).toBeGreaterThan(40);
-    expect(blocks('supervisor', 'listen', AGENT)).toBeGreaterThan(40);
-    expect(blocks('caller', 'listen', SUPERVISOR)).toBe(0);
-    expect(blocks('agent', 'listen', SUPERVISOR)).toBe(0);
-    expect(blocks('caller', 'listen', AGENT)).toBeGreaterThan(40);
+    // Monitor: the supervisor hears both; nobody hears the supervisor.
+    expect(blocks('supervisor', 'monitor', CALLER)).toBeGreaterThan(40);
+    expect(blocks('supervisor', 'monitor', AGENT)).toBeGreaterThan(40);
+    expect(blocks('caller', 'monitor', SUPERVISOR)).toBe(0);
+    expect(blocks('agent', 'monitor', SUPERVISOR)).toBe(0);
+    expect(blocks('caller', 'monitor', AGENT)).toBeGreaterThan(40);
     // Whisper: the agent hears the supervisor, the caller does not.
     expect(blocks('agent', 'whisper', SUPERVISOR)).toBeGreaterThan(40);
     expect(blocks('agent', 'whisper', CALLER)).toBeGreaterThan(40);

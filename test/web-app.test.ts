@@ -6,43 +6,14 @@
  * pass by showing what it merely assumed. web/ is built first when web/dist is missing or older
  * than its sources.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestTeller, type TestTeller } from './support/teller';
-
-const webDir = path.resolve(import.meta.dirname, '..', 'web');
-const distIndex = path.join(webDir, 'dist', 'index.html');
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(full) : statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-async function buildWebIfStale(): Promise<void> {
-  const sources = Math.max(
-    newestSource(path.join(webDir, 'src')),
-    newestSource(path.join(webDir, 'public')),
-    statSync(path.join(webDir, 'index.html')).mtimeMs,
-    statSync(path.join(webDir, 'vite.config.ts')).mtimeMs,
-  );
-  if (existsSync(distIndex) && statSync(distIndex).mtimeMs >= sources) return;
-  await build({ configFile: path.join(webDir, 'vite.config.ts'), logLevel: 'warn' });
-}
+import { buildWebIfStale, chooseState, launchChromium, openApp, signIn } from './support/web';
 
 const slow = { timeout: 90_000 };
 
 /** The little of the page's DOM the callbacks passed to the browser use (no lib.dom here). */
-interface PageStorage {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-}
 interface PageDocument {
   activeElement: { id: string } | null;
   documentElement: { lang: string };
@@ -63,15 +34,7 @@ describe('web app', () => {
     await buildWebIfStale();
     teller = await startTestTeller();
     supervisorToken = await teller.login('super01');
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        '--autoplay-policy=no-user-gesture-required',
-      ],
-    });
+    browser = await launchChromium();
   }, 300_000);
 
   afterAll(async () => {
@@ -81,23 +44,9 @@ describe('web app', () => {
   }, 60_000);
 
   async function open(lang: 'en' | 'zh-CN' = 'en'): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'en-US' });
+    const { context, page } = await openApp(browser, teller.httpUrl, lang);
     contexts.push(context);
-    await context.addInitScript((l) => {
-      // The test compiles without lib.dom; the cast vanishes when the callback goes to the page.
-      const storage = (globalThis as unknown as { localStorage: PageStorage }).localStorage;
-      if (!storage.getItem('teller.lang')) storage.setItem('teller.lang', l);
-    }, lang);
-    const page = await context.newPage();
-    page.setDefaultTimeout(90_000);
-    await page.goto(`${teller.httpUrl}/`);
     return page;
-  }
-
-  async function signIn(page: Page, username: string): Promise<void> {
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill('teller-demo');
-    await page.getByRole('button', { name: 'Sign in' }).click();
   }
 
   async function userId(username: string): Promise<string> {
@@ -115,11 +64,6 @@ describe('web app', () => {
     const agent = agents.find((a) => a.agentId === agentId);
     if (!agent) throw new Error(`agent ${agentId} not in the ACD`);
     return agent.state;
-  }
-
-  async function chooseState(page: Page, title: string): Promise<void> {
-    await page.getByLabel('Agent state').click();
-    await page.locator(`.ant-select-item-option[title="${title}"]`).click();
   }
 
   it('serves the SPA at / and page paths, never under /api', async () => {

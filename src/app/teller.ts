@@ -154,7 +154,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
   const media = await MediaEngine.start({ portMin: config.rtpPortMin, portMax: config.rtpPortMax, logger });
   const sip = await startSip(config, { logger, clock, users, audit });
   bank.start();
-  const records = new CallRecords(store.db, clock);
+  const records = new CallRecords(store.db, clock, (error, context) => logger.error({ err: error }, context));
   await records.closeDangling();
   // Browsers' WebRTC media ends here and is relayed as plain RTP to the media engine (ADR 010).
   const webrtc = new WebRtcGateway({ logger });
@@ -260,6 +260,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
         acd.engine.close();
         await bank.stop();
         await acd.records.flush();
+        await records.flush();
         const sweep = setInterval(() => api.server.closeIdleConnections(), 50);
         try {
           await api.close();

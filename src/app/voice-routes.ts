@@ -18,7 +18,8 @@ const errors = { ...authErrors, 404: problemSchema, 409: problemSchema };
 const anything = z.any();
 const callParams = z.object({ id: z.string().min(1) });
 const interactionParams = z.object({ id: z.string().min(1) });
-const superviseModes = ['listen', 'whisper', 'barge'] as const;
+/** Silent monitor (hears both, heard by nobody), whisper (heard by the agent only), barge (heard by both). */
+const superviseModes = ['monitor', 'whisper', 'barge'] as const;
 
 /** The phone of the signed-in user, who must have one to be rung. */
 function phoneOf(request: FastifyRequest): string {
@@ -88,7 +89,7 @@ export function voiceRoutes(o: VoiceRoutesOptions) {
         const extension = phoneOf(request);
         const { id } = request.params;
         const { mode } = request.body;
-        const outcome = await calls.join(id, extension, mode);
+        const outcome = await calls.join(id, extension, mode === 'monitor' ? 'listen' : mode);
         await audit.record({
           actor: requireSession(request).user.id,
           action: 'call.supervise',

@@ -115,13 +115,27 @@ export function AgentDesktop({ user }: { user: User }) {
   const accept = async () => {
     if (!offer) return;
     setAccepting(true);
-    const ok = await desk.act(() => api.accept(offer.interactionId));
-    if (ok && snapshot.calls.some((c) => c.state === 'ringing')) {
-      await phone?.answer().catch((e: unknown) => desk.setError(e));
-    }
+    await desk.act(() => api.accept(offer.interactionId));
     desk.clearOffer();
     setAccepting(false);
   };
+
+  // A voice contact rings the phone with its interaction id (X-Teller-Interaction). Once the
+  // agent holds that contact the phone picks up, whether the call rang before or after Accept.
+  const answered = useRef(new Set<string>());
+  const held = state?.kind === 'busy' ? state.interactionIds : [];
+  const ringingForContact = snapshot.calls.find(
+    (c) =>
+      c.state === 'ringing' &&
+      c.interactionId !== null &&
+      held.includes(c.interactionId) &&
+      !answered.current.has(c.id),
+  );
+  useEffect(() => {
+    if (!ringingForContact || !phone) return;
+    answered.current.add(ringingForContact.id);
+    phone.answer(ringingForContact.id).catch((e: unknown) => desk.setError(e));
+  }, [ringingForContact, phone, desk.setError]);
 
   const decline = async () => {
     if (!offer) return;

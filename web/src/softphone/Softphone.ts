@@ -114,6 +114,9 @@ export class Softphone {
           if (session instanceof Invitation) this.track(session, 'incoming', false);
           else this.track(session, 'outgoing', this.pendingConsult);
         },
+        // Without this handler SessionManager rejects every incoming call with 480; the call
+        // is already tracked (onCallCreated) and rings until the agent answers or declines.
+        onCallReceived: () => undefined,
         onCallAnswered: (session) => this.patch(session.id, { state: 'established' }),
         onCallHangup: (session) => this.untrack(session.id),
         onCallHold: (session, held) => this.patch(session.id, { held }),
@@ -211,8 +214,11 @@ export class Softphone {
     }
   }
 
-  async answer(): Promise<void> {
-    const ringing = [...this.sessions.values()].find((s) => s.call.state === 'ringing');
+  /** Answers the call `id`, or the first one ringing. */
+  async answer(id?: string): Promise<void> {
+    const ringing = [...this.sessions.values()].find(
+      (s) => s.call.state === 'ringing' && (id === undefined || s.call.id === id),
+    );
     if (!ringing) throw new Error('no call is ringing');
     await this.manager.answer(ringing.session);
   }

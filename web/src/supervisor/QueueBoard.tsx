@@ -15,6 +15,13 @@ export function QueueBoard({ queues }: { queues: QueueView[] }) {
       pagination={false}
       dataSource={queues}
       rowClassName={(q) => (queueAlerts(q).some((a) => a.severity === 'error') ? 'alert-row' : '')}
+      onRow={(q) =>
+        ({
+          'data-queue': q.config.id,
+          'data-waiting': q.statistics.waiting,
+          'data-answered': q.statistics.answered,
+        }) as React.HTMLAttributes<HTMLElement>
+      }
       aria-label={t('wallboard.queues')}
       columns={[
         { title: t('wallboard.queue'), render: (_, q) => <strong>{q.config.name ?? q.config.id}</strong> },
