@@ -227,7 +227,8 @@ export class IvrLine implements CallApplication {
       if (!line.stopPending || !line.call.live) return;
       line.stopPending = false;
       line.call.stopPlayback().catch((error: unknown) => {
-        if (line.call.live) this.o.logger.warn({ err: error, callId: line.call.id }, 'IVR prompt not stopped');
+        if (line.call.live)
+          this.o.logger.warn({ err: error, callId: line.call.id }, 'IVR prompt not stopped');
       });
     });
   }
