@@ -124,7 +124,10 @@ function OwnTransfer(props: BankingPanelProps) {
   const byId = (id: string) => accounts.find((a) => a.id === id);
 
   const confirm = async () => {
-    if (!review || !from) return;
+    // The form is hidden while the transfer is read back, so its watched fields are empty:
+    // the accounts come from the review.
+    const source = review ? accounts.find((a) => a.id === review.fromAccountId) : undefined;
+    if (!review || !source) return;
     setBusy(true);
     setError(null);
     try {
@@ -133,7 +136,7 @@ function OwnTransfer(props: BankingPanelProps) {
         {
           fromAccountId: review.fromAccountId,
           toAccountId: review.toAccountId,
-          amount: { amount: review.amount, currency: from.currency },
+          amount: { amount: review.amount, currency: source.currency },
           ...(review.memo ? { memo: review.memo } : {}),
           ...(verification.verificationId ? { verificationId: verification.verificationId } : {}),
           ...(interactionId ? { interactionId } : {}),

@@ -1,0 +1,191 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StreamPart } from './support/pcap';
+import { callIvr } from './support/phones';
+import { startTestTeller, type TestTeller } from './support/teller';
+import { buildWebIfStale, chooseState, launchChromium, openApp, signIn } from './support/web';
+
+/**
+ * The agent desktop's whole voice contact, end to end: a customer (SIPp on a carrier trunk,
+ * 127.0.0.2) calls the phone-banking line, proves who she is with her PIN, and presses 0 for an
+ * agent. agent03 works in Chromium with the desktop's WebRTC softphone; the supervisor watches
+ * the wallboard in another browser. What the pages show is checked against what the server
+ * holds: the ACD's states, the media engine's and WebRTC gateway's counters, the ledger.
+ */
+
+const zhang = { phone: '13800000001', pin: '123456' };
+const slow = { timeout: 90_000 };
+
+let teller: TestTeller;
+let browser: Browser;
+let superToken: string;
+const contexts: BrowserContext[] = [];
+
+async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
+  const response = await teller.call(method, url, {
+    token: superToken,
+    ...(body !== undefined ? { body } : {}),
+  });
+  const text = await response.text();
+  if (response.status >= 300) throw new Error(`${method} ${url}: ${response.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+async function open(username: string): Promise<Page> {
+  const { context, page } = await openApp(browser, teller.httpUrl);
+  contexts.push(context);
+  await signIn(page, username);
+  return page;
+}
+
+interface QueueRow {
+  config: { id: string };
+  statistics: { waiting: number; answered: number; handled?: number };
+}
+
+beforeAll(async () => {
+  await buildWebIfStale();
+  teller = await startTestTeller({ env: { TELLER_SIP_TRUSTED_ADDRESSES: '127.0.0.2' } });
+  superToken = await teller.login('super01');
+  browser = await launchChromium();
+}, 300_000);
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => undefined);
+  await browser?.close();
+  await teller?.close();
+}, 60_000);
+
+describe('the agent desktop takes a call from the IVR', () => {
+  it('rings with the customer popped, answers over WebRTC with audio both ways, transfers on her behalf, wraps up; the wallboard saw her wait and then handled', async () => {
+    const supervisor = await open('super01');
+    const general = supervisor.locator('.queue-board tr[data-queue="general"]');
+    await general.waitFor();
+
+    const agent = await open('agent03');
+    await agent.locator('[data-testid="phone-status"][data-status="registered"]').waitFor();
+    await chooseState(agent, 'Not ready · Break');
+    await agent.locator('.desk-bar [data-state="not-ready"]').waitFor();
+
+    const { customers } = await api<{ customers: { id: string }[] }>(
+      'GET',
+      `/api/v1/customers?phone=${zhang.phone}`,
+    );
+    const customerId = customers[0]!.id;
+
+    // The customer checks her balance with her PIN, then asks for an agent. Nobody is ready:
+    // she waits in the general queue, and the wallboard says so.
+    const voice: StreamPart[] = [{ kind: 'tone', frequency: 440, durationMs: 60_000, amplitude: 6000 }];
+    const call = await callIvr(teller, {
+      caller: zhang.phone,
+      address: '127.0.0.2',
+      steps: [
+        { step: 'main-menu', when: 'prompt', keys: '1' },
+        { step: 'authenticate/pin', when: 'input', keys: zhang.pin },
+        { step: 'anything-else', when: 'prompt', keys: '1' },
+        { step: 'main-menu', visit: 2, when: 'prompt', keys: '0' },
+      ],
+      later: [voice],
+    });
+    const callId = call.record.id;
+    await expect
+      .poll(async () => {
+        const { queues } = await api<{ queues: QueueRow[] }>('GET', '/api/v1/acd/queues');
+        return queues.find((q) => q.config.id === 'general')?.statistics.waiting;
+      }, slow)
+      .toBe(1);
+    await expect.poll(() => general.getAttribute('data-waiting'), slow).toBe('1');
+
+    // Ready: the offer rings on the desktop with the customer popped from the interaction.
+    await chooseState(agent, 'Ready');
+    const offer = agent.locator('.offer-card');
+    await offer.waitFor();
+    await expect.poll(() => agent.getByTestId('customer-name').textContent(), slow).toContain('Zhang Wei');
+    await expect
+      .poll(() => agent.getByTestId('customer-tier').textContent(), slow)
+      .toMatch(/Affluent|Private|Mass/);
+    await agent.locator('[data-testid="call-line"]').waitFor();
+    await offer.getByRole('button', { name: 'Accept' }).click();
+    await agent.locator('.desk-bar [data-state="busy"]').waitFor();
+    await agent.locator('[data-testid="call-line"][data-state="established"]').waitFor();
+
+    // RTP both ways, from the server's counters: the caller's leg and the browser's leg.
+    await call.next();
+    let seen = '';
+    await expect
+      .poll(async () => {
+        const legs = (await teller.calls.legMedia()).filter((l) => l.callId === callId);
+        seen = JSON.stringify(
+          legs.map((l) => [l.party, l.endpoint.packetsIn, l.endpoint.packetsOut, l.webrtc]),
+        );
+        const customer = legs.find((l) => l.party === zhang.phone);
+        const browserLeg = legs.find((l) => l.party === '1003' && l.webrtc);
+        return (
+          !!customer &&
+          !!browserLeg?.webrtc &&
+          customer.endpoint.packetsIn > 50 &&
+          customer.endpoint.packetsOut > 50 &&
+          browserLeg.webrtc.browser.packetsIn > 50 &&
+          browserLeg.webrtc.browser.packetsOut > 50
+        );
+      }, slow)
+      .toBe(true)
+      .catch((error: unknown) => {
+        throw new Error(`${String(error)}; legs ${seen}`);
+      });
+
+    // On her behalf, verified by the PIN she keyed in the IVR: 100.00 between her own accounts.
+    type Account = {
+      id: string;
+      number: string;
+      kind: string;
+      currency: string;
+      available: { amount: string };
+    };
+    const before = (await api<{ accounts: Account[] }>('GET', `/api/v1/customers/${customerId}/accounts`))
+      .accounts;
+    await agent.getByRole('tab', { name: 'Banking' }).click();
+    const form = agent.locator('.ant-card', { hasText: 'Transfer between own accounts' }).last();
+    const from = before.find((a) => a.kind === 'current' && a.currency === 'CNY')!;
+    const to = before.find((a) => a.kind === 'savings' && a.currency === 'CNY')!;
+    await form.getByLabel('From account').click();
+    await agent
+      .locator(`.ant-select-dropdown:visible .ant-select-item-option[title*="${from.number}"]`)
+      .click({ force: true });
+    // The first list closes (animated) before the second opens, so only one option matches.
+    await expect.poll(() => agent.locator('.ant-select-dropdown:visible').count(), slow).toBe(0);
+    await form.getByLabel('To account').click();
+    await agent
+      .locator(`.ant-select-dropdown:visible .ant-select-item-option[title*="${to.number}"]`)
+      .click({ force: true });
+    await form.getByLabel('Amount').fill('100.00');
+    await form.getByRole('button', { name: 'Review' }).click();
+    await form.getByRole('button', { name: 'Confirm transfer' }).click();
+    await expect
+      .poll(async () => {
+        const text = (await form.textContent()) ?? '';
+        return /Transferred|failed|error/i.test(text) ? text : '';
+      }, slow)
+      .toContain('Transferred');
+    const after = (await api<{ accounts: Account[] }>('GET', `/api/v1/customers/${customerId}/accounts`))
+      .accounts;
+    const cents = (a: Account | undefined) => Math.round(Number(a?.available.amount) * 100);
+    expect(cents(after.find((a) => a.id === from.id))).toBe(cents(from) - 10_000);
+    expect(cents(after.find((a) => a.id === to.id))).toBe(cents(to) + 10_000);
+
+    // The agent hangs up: the caller gets BYE, the agent wraps up with a code.
+    await agent.getByRole('button', { name: 'Hang up' }).click();
+    await agent.locator('.desk-bar [data-state="wrap-up"]').waitFor();
+    const caller = await call.result;
+    expect(caller.status, caller.output).toBe(0);
+    await agent.getByLabel('Wrap-up code').click();
+    await agent.locator('.ant-select-dropdown:visible .ant-select-item-option[title="Resolved"]').click();
+    await agent.getByLabel('Summary').fill('Moved 100.00 to savings for the customer');
+    await agent.getByRole('button', { name: 'Finish wrap-up' }).click();
+    await agent.locator('.desk-bar [data-state="ready"]').waitFor();
+
+    // The wallboard: nobody waiting any more, one handled.
+    await expect.poll(() => general.getAttribute('data-waiting'), slow).toBe('0');
+    await expect.poll(() => general.getAttribute('data-answered'), slow).toBe('1');
+  }, 600_000);
+});
