@@ -21,18 +21,16 @@
  *
  * The first `--warmup` offers are left out of the figures (code paths not yet compiled).
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { startTeller, type Teller } from '../src/app/index';
 import { loadConfig } from '../src/config/index';
 import { createLogger } from '../src/core/index';
+import { buildWebIfStale } from '../test/support/web';
 
 const TARGET_P95_MS = 100;
-const webDir = path.resolve(import.meta.dirname, '..', 'web');
-const distIndex = path.join(webDir, 'dist', 'index.html');
 
 function progress(line: string): void {
   process.stderr.write(`screen-pop: ${line}\n`);
@@ -44,28 +42,6 @@ function option(args: string[], name: string, fallback: number): number {
   const value = Number(args[index + 1]);
   if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} wants a number`);
   return value;
-}
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(full) : statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-/** The SPA is served from web/dist: build it when it is missing or older than its sources. */
-async function buildWebIfStale(): Promise<void> {
-  const sources = Math.max(
-    newestSource(path.join(webDir, 'src')),
-    newestSource(path.join(webDir, 'public')),
-    statSync(path.join(webDir, 'index.html')).mtimeMs,
-    statSync(path.join(webDir, 'vite.config.ts')).mtimeMs,
-  );
-  if (existsSync(distIndex) && statSync(distIndex).mtimeMs >= sources) return;
-  progress('building web/ (dist is missing or stale)');
-  await build({ configFile: path.join(webDir, 'vite.config.ts'), logLevel: 'warn' });
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -149,6 +125,7 @@ export default async function screenPop(args: string[]) {
   const offers = option(args, 'offers', 120);
   const warmup = option(args, 'warmup', 5);
   const customers = option(args, 'customers', 200);
+  progress('building web/ if dist is missing or stale');
   await buildWebIfStale();
 
   const work = mkdtempSync(path.join(tmpdir(), 'teller-screen-pop-'));

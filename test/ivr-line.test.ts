@@ -1,6 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -8,11 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTeller, type Teller } from '../src/app/index';
 import { loadConfig } from '../src/config/index';
 import { createLogger, type Money, parseMoney, type StoredEvent } from '../src/core/index';
-import type { IvrSession } from '../src/ivr/index';
 import { zhAmount } from '../src/ivr/index';
 import { waitUntil } from './fixtures/sipp/peers';
-import { rtpStream, type StreamPart, writePcap } from './support/pcap';
-import { freeUdpPort, runSipp, type SippResult, sippFixtures } from './support/sipp';
+import { callIvr, channelSamples, type IvrCall, type IvrStep, toneBlocks } from './support/phones';
 
 /**
  * The phone-banking line end to end: SIPp calls 8888 as a customer on a trusted trunk and keys
@@ -22,20 +18,8 @@ import { freeUdpPort, runSipp, type SippResult, sippFixtures } from './support/s
  * the `ivr.prompt.played` events; what the bank did, through the HTTP API.
  */
 
-const work = mkdtempSync(path.join(tmpdir(), 'teller-ivr-line-'));
 const zhang = { phone: '13800000001', pin: '123456', card: '6222020000000001' };
 const liNa = { phone: '13800000002', pin: '654321' };
-
-/** One keying of the caller: when the session is at `step` (its `visit`-th time), key `keys`. */
-interface Step {
-  step: string;
-  /** The caller says something first: a tone of this frequency for `toneMs` (the test finds it in the recording). */
-  tone?: { frequency: number; ms: number };
-  /** 'prompt': while the step's prompt plays (a barge-in); 'input': once it waits for keys (a PIN, a confirmation). */
-  when: 'prompt' | 'input';
-  keys: string;
-  visit?: number;
-}
 
 interface CallRow {
   id: string;
@@ -54,7 +38,6 @@ let teller: Teller;
 let token: string;
 const events: StoredEvent[] = [];
 const logLines: string[] = [];
-let calls = 0;
 
 async function api(method: string, url: string, body?: unknown): Promise<Response> {
   return fetch(`${teller.httpUrl}${url}`, {
@@ -118,156 +101,14 @@ function indexAfter(whole: readonly string[], part: readonly string[], from: num
   return -1;
 }
 
-/** A call on the line, driven by the test: it knows the call's record, its SIP Call-ID and its session. */
-interface LineCall {
-  record: { id: string; sipCallId: string };
-  session: IvrSession;
-  result: Promise<SippResult>;
-  /** Has the caller hang up (one more INFO to SIPp) and waits for SIPp to finish. */
-  hangUp(): Promise<SippResult>;
-}
-
-/**
- * Calls 8888 from `caller` and keys `steps` as the IVR reaches them; resolves once the last
- * step's keys went out. The scenario's ending decides who hangs up (see ivr-caller.xml).
- */
-async function callLine(caller: string, steps: Step[]): Promise<LineCall> {
-  const n = ++calls;
-  const ssrc = 0x1e000 + n;
-  let sequence = 5000;
-  let timestamp = 320_000;
-  const blocks: string[] = [];
-  steps.forEach((step, i) => {
-    const parts: StreamPart[] = step.tone
-      ? [{ kind: 'tone', frequency: step.tone.frequency, durationMs: step.tone.ms, amplitude: 8000 }]
-      : [];
-    parts.push({ kind: 'keys', digits: step.keys, keyMs: 160, gapMs: 240 });
-    const packets = rtpStream(parts, {
-      ssrc,
-      firstSequence: sequence,
-      firstTimestamp: timestamp,
-    });
-    const last = packets.at(-1)!;
-    sequence = last.sequenceNumber + 1;
-    // The next keys start later than this capture ends: the timestamps keep rising like a clock.
-    timestamp = last.timestamp + 8000 * 60;
-    const file = path.join(work, `call-${n}-step-${i}.pcap`);
-    writeFileSync(file, writePcap(packets));
-    blocks.push(`<recv request="INFO"/>\n  <nop><action><exec play_pcap_audio="${file}"/></action></nop>`);
+/** Calls 8888 from `caller` and keys `steps` as the IVR reaches them (test/support/phones.ts). */
+function callLine(caller: string, steps: IvrStep[]): Promise<IvrCall> {
+  return callIvr(teller, {
+    caller,
+    steps,
+    problems: (session) =>
+      `failures ${JSON.stringify(sessionEvents(session.id, 'ivr.step.failed').map((e) => e.payload))}\n${problems()}`,
   });
-  const scenario = path.join(work, `call-${n}.xml`);
-  writeFileSync(
-    scenario,
-    readFileSync(path.join(sippFixtures, 'ivr-caller.xml'), 'utf8').replace(
-      '<!-- @STEPS@ -->',
-      blocks.join('\n  '),
-    ),
-  );
-  const sippPort = await freeUdpPort();
-  const result = runSipp(
-    `127.0.0.1:${teller.sip.port}`,
-    [
-      '-sf',
-      scenario,
-      '-s',
-      '8888',
-      '-set',
-      'caller',
-      caller,
-      '-p',
-      String(sippPort),
-      '-mp',
-      String(await mediaPort()),
-      '-m',
-      '1',
-    ],
-    240_000,
-  );
-  let exited: SippResult | undefined;
-  void result.then((r) => {
-    exited = r;
-  });
-
-  // The call Teller answered: its record and the IVR session on it.
-  let found: { record: { id: string; sipCallId: string }; session: IvrSession } | undefined;
-  const answered = await waitUntil(() => {
-    if (exited) return true;
-    for (const call of teller.calls.calls) {
-      const onLine = teller.ivr.call(call.record.id);
-      if (onLine?.session && call.record.caller === caller) {
-        found = { record: call.record, session: onLine.session };
-        return true;
-      }
-    }
-    return false;
-  }, 30_000);
-  if (!answered || !found) throw new Error(`the line did not answer: ${exited?.output ?? ''}`);
-  const { record, session } = found;
-
-  let trigger = 0;
-  const nudge = () => sendInfo(sippPort, record.sipCallId, ++trigger);
-  for (const step of steps) {
-    const visit = step.visit ?? 1;
-    const ready = await waitUntil(
-      () => {
-        if (exited || session.state === 'ended') return true;
-        const visits = session.path.filter((p) => p === step.step).length;
-        if (visits < visit) return false;
-        return step.when === 'input' ? session.state === 'awaiting-input' : session.state !== 'running';
-      },
-      120_000,
-      10,
-    );
-    if (!ready || exited || session.state === 'ended') {
-      throw new Error(
-        `the IVR did not reach ${step.step}#${visit}: at ${session.path.at(-1)} (${session.state}); ` +
-          `failures ${JSON.stringify(sessionEvents(session.id, 'ivr.step.failed').map((e) => e.payload))}; ` +
-          `SIPp ${exited?.output ?? 'running'}\n${problems()}`,
-      );
-    }
-    await nudge();
-  }
-  return {
-    record,
-    session,
-    result,
-    async hangUp() {
-      await nudge();
-      return result;
-    },
-  };
-}
-
-/** Tells SIPp (its scenario waits in `<recv request="INFO">`) to go on: an INFO with the call's Call-ID. */
-async function sendInfo(port: number, callId: string, n: number): Promise<void> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-  const local = socket.address().port;
-  const message =
-    `INFO sip:caller@127.0.0.1:${port} SIP/2.0\r\n` +
-    `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bK-ivr-test-${n}-${Date.now()}\r\n` +
-    `From: <sip:test@127.0.0.1>;tag=ivr-test\r\nTo: <sip:caller@127.0.0.1>\r\n` +
-    `Call-ID: ${callId}\r\nCSeq: ${100 + n} INFO\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
-  await new Promise<void>((resolve, reject) =>
-    socket.send(message, port, '127.0.0.1', (error) => (error ? reject(error) : resolve())),
-  );
-  socket.close();
-}
-
-async function canBind(port: number): Promise<boolean> {
-  const socket = dgram.createSocket('udp4');
-  return new Promise((resolve) => {
-    socket.once('error', () => resolve(false));
-    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
-  });
-}
-
-/** An even port for SIPp's media (it binds it and port + 2), outside Teller's RTP range. */
-async function mediaPort(): Promise<number> {
-  for (;;) {
-    const port = 40000 + 2 * Math.floor(Math.random() * 4900);
-    if ((await canBind(port)) && (await canBind(port + 2))) return port;
-  }
 }
 
 async function endedRecord(id: string): Promise<CallRow> {
@@ -283,40 +124,6 @@ async function endedRecord(id: string): Promise<CallRow> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`call ${id} did not end: ${JSON.stringify(row)}`);
-}
-
-/** Channel `channel` (1 left: the caller) of a WAV as 8 kHz 16-bit samples, decoded by sox. */
-function channelSamples(file: string, channel: 1 | 2): Int16Array {
-  const out = spawnSync(
-    'sox',
-    [file, '-t', 'raw', '-e', 'signed', '-b', '16', '-r', '8000', '-c', '1', '-', 'remix', String(channel)],
-    { maxBuffer: 256 * 1024 * 1024 },
-  );
-  if (out.status !== 0) throw new Error(`sox ${file}: ${out.stderr.toString()}`);
-  const bytes = out.stdout as Buffer;
-  return new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-}
-
-/** How many 20 ms blocks of `samples` are a clear tone of `frequency` (Goertzel power over block energy). */
-function toneBlocks(samples: Int16Array, frequency: number): number {
-  const coefficient = 2 * Math.cos((2 * Math.PI * frequency) / 8000);
-  let blocks = 0;
-  for (let i = 0; i + 160 <= samples.length; i += 160) {
-    let s1 = 0;
-    let s2 = 0;
-    let energy = 0;
-    for (let j = i; j < i + 160; j++) {
-      const x = samples[j]!;
-      const s0 = x + coefficient * s1 - s2;
-      s2 = s1;
-      s1 = s0;
-      energy += x * x;
-    }
-    if (energy / 160 < 500 * 500) continue;
-    const power = s1 * s1 + s2 * s2 - coefficient * s1 * s2;
-    if ((2 * power) / (160 * energy) > 0.8) blocks++;
-  }
-  return blocks;
 }
 
 /** What Teller logged as warnings and errors: the message of a failing expectation. */
@@ -569,7 +376,7 @@ describe('the phone-banking line 8888 over SIP, RTP and RFC 4733', () => {
     const listed = view.cards.filter((c) => c.status !== 'lost' && c.status !== 'stolen');
     const debit = listed.find((c) => c.last4 === zhang.card.slice(-4))!;
     expect(debit.status).toBe('active');
-    const steps: Step[] = [
+    const steps: IvrStep[] = [
       { step: 'main-menu', when: 'prompt', keys: '9' },
       { step: 'lost-card-reason', when: 'prompt', keys: '1' },
     ];

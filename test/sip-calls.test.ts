@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testLineNumber } from '../src/app/index';
 import { waitUntil } from './fixtures/sipp/peers';
 import { rtpStream, type StreamPart, writePcap } from './support/pcap';
+import { registerPhone } from './support/phones';
 import { freeUdpPort, runSipp, type SippResult, sippFixtures } from './support/sipp';
 import { startTestTeller, type TestTeller } from './support/teller';
 
@@ -342,29 +343,7 @@ describe('calls through the B2BUA, against SIPp', () => {
   }
 
   /** SIPp registers `extension` (digest) from `port`, where a later SIPp plays its phone. */
-  async function register(extension: string, port: number): Promise<void> {
-    const registered = await runSipp(
-      target,
-      [
-        '-sf',
-        path.join(sippFixtures, 'register.xml'),
-        '-s',
-        extension,
-        '-au',
-        extension,
-        '-ap',
-        'teller-demo',
-        '-p',
-        String(port),
-        '-mp',
-        String(await sippMediaPort()),
-        '-m',
-        '1',
-      ],
-      60_000,
-    );
-    if (registered.status !== 0) throw new Error(`${extension} did not register: ${registered.output}`);
-  }
+  const register = (extension: string, port: number) => registerPhone(teller, extension, port);
 
   beforeAll(async () => {
     teller = await startTestTeller({ env: { TELLER_SIP_DIGEST_ALGORITHMS: 'MD5' } });

@@ -92,7 +92,8 @@ export async function callIvr(
     number?: string;
     /** The loopback address SIPp calls from (a trusted trunk's), default 127.0.0.1. */
     address?: string;
-    problems?: () => string;
+    /** What to add to the message when the IVR does not get where a step expects. */
+    problems?: (session: IvrSession) => string;
   },
 ): Promise<IvrCall> {
   const n = ++captures;
@@ -184,7 +185,7 @@ export async function callIvr(
     if (!ready || exited || session.state === 'ended') {
       throw new Error(
         `the IVR did not reach ${step.step}#${visit}: at ${session.path.at(-1)} (${session.state}); ` +
-          `SIPp ${exited?.output ?? 'running'}\n${o.problems?.() ?? ''}`,
+          `SIPp ${exited?.output ?? 'running'}\n${o.problems?.(session) ?? ''}`,
       );
     }
     await nudge();

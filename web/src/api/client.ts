@@ -22,6 +22,7 @@ import type {
   Note,
   Problem,
   QueueConfig,
+  QueueHistory,
   QueueView,
   Role,
   SuperviseMode,
@@ -260,6 +261,13 @@ export const api = {
       body: input,
       headers: { 'idempotency-key': idempotencyKey },
     }),
+
+  /** A queue's day so far, counted by the server from its event log (the wallboard's charts). */
+  queueHistory: (queueId: string, range: { from: number; to?: number; bucketMs: number }) => {
+    const query = new URLSearchParams({ from: String(range.from), bucket: String(range.bucketMs) });
+    if (range.to !== undefined) query.set('to', String(range.to));
+    return request<QueueHistory>('GET', `/acd/queues/${enc(queueId)}/history?${query}`);
+  },
 
   // ---- supervision of a live call ----
   superviseCall: (callId: string, mode: SuperviseMode) =>

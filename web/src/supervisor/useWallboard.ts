@@ -9,7 +9,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../api/client';
 import { type StreamStatus, useEventStream } from '../api/events';
 import type { AgentStatistics, CallRecord, QueueView, TellerEvent } from '../api/types';
-import { fetchQueueHistory, historySamples } from './queueHistory';
+import { historySamples } from './queueHistory';
 
 export interface Sample {
   at: number;
@@ -76,7 +76,7 @@ export function useWallboard(): Wallboard {
     const from = new Date().setHours(0, 0, 0, 0) + clockOffset.current;
     try {
       const histories = await Promise.all(
-        views.map((v) => fetchQueueHistory(v.config.id, { from, bucketMs: historyBucketMs })),
+        views.map((v) => api.queueHistory(v.config.id, { from, bucketMs: historyBucketMs })),
       );
       const past = histories.flatMap(historySamples);
       setSamples((live) => {
