@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamPart } from './support/pcap';
@@ -133,6 +134,14 @@ describe('the agent desktop takes a call from the IVR', () => {
       .catch((error: unknown) => {
         throw new Error(`${String(error)}; legs ${seen}`);
       });
+
+    // TELLER_SCREENSHOTS=docs/screenshots keeps pictures of this moment (docs/screenshots/README.md).
+    const shots = process.env.TELLER_SCREENSHOTS;
+    if (shots) {
+      await agent.mouse.move(0, 0);
+      await agent.screenshot({ path: path.join(shots, 'agent-desktop-call.png'), fullPage: true });
+      await supervisor.screenshot({ path: path.join(shots, 'wallboard-call.png'), fullPage: true });
+    }
 
     // On her behalf, verified by the PIN she keyed in the IVR: 100.00 between her own accounts.
     type Account = {
