@@ -344,6 +344,22 @@ describe('AcdEngine: strategies', () => {
   });
 });
 
+describe('AcdEngine: the offer event', () => {
+  it('names the customer by id and the channel, so the desktop can read the 360° view at once', () => {
+    const { engine, queue, agent, ofType } = setup();
+    queue({ id: 'chat', channel: 'chat' });
+    queue({ id: 'retail' });
+    agent({ id: 'a1', capacity: { chat: 1 } });
+    agent({ id: 'a2' });
+    engine.enqueue({ interactionId: 'c1', queueId: 'chat', customerId: 'zhang' });
+    engine.enqueue({ interactionId: 'c2', queueId: 'retail' });
+    expect(ofType('acd.interaction.offered')).toEqual([
+      expect.objectContaining({ interactionId: 'c1', customerId: 'zhang', channel: 'chat' }),
+      expect.objectContaining({ interactionId: 'c2', customerId: null, channel: 'voice' }),
+    ]);
+  });
+});
+
 describe('AcdEngine: overflow', () => {
   it('relaxes proficiency after a while, then adds another queue’s agents', () => {
     const { clock, engine, queue, agent, ofType } = setup();

@@ -1415,6 +1415,8 @@ export class AcdEngine {
       interactionId: ix.id,
       queueId: queue.id,
       agentId: agent.id,
+      customerId: ix.customerId,
+      channel: queue.config.channel,
       offerDeadline: ring > 0 ? ix.deadline : null,
       waitedMs: now - ix.enqueuedAt,
       at: now,

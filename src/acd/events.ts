@@ -1,5 +1,5 @@
-import type { AgentId, InteractionId } from '../core/index';
-import type { AgentState, Presence, QueueId, QueueStatistics } from './types';
+import type { AgentId, CustomerId, InteractionId } from '../core/index';
+import type { AgentState, Channel, Presence, QueueId, QueueStatistics } from './types';
 
 /**
  * The domain events the ACD publishes. Every agent transition and every step of an interaction
@@ -26,6 +26,13 @@ export interface AcdEvents {
     interactionId: InteractionId;
     queueId: QueueId;
     agentId: AgentId;
+    /**
+     * So the agent desktop can start the customer's 360° read as the offer arrives, in parallel
+     * with the interaction read. The id only: names and other personal data never ride on events.
+     */
+    customerId: CustomerId | null;
+    /** The queue's channel, which the interaction rides on. */
+    channel: Channel;
     offerDeadline: number | null;
     waitedMs: number;
     at: number;
