@@ -56,7 +56,7 @@ describe('teller ivr on the command line', () => {
       ['ivr', 'simulate', 'phone-banking', '--lang', 'zh', '--memory-bank'],
       ['1', '1', '123456', '9'],
     );
-    expect(run.stderr).toContain('seeded the flows authenticate, phone-banking');
+    expect(run.stderr).toContain('seeded the flows authenticate, agent-verification, phone-banking');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('flow phone-banking v1 (Teller Bank telephone banking (8888))');
     expect(run.stdout).toContain('♪ 请输入六位电话银行密码。');

@@ -196,14 +196,17 @@ describe.each(dialects)('IVR flows in the store (%s)', (dialect) => {
 
   it('seeds the flows folder once, subflows first, and live flows follow activations', async () => {
     const { repo, published } = await setup();
-    expect(await seedFlows(repo, flowsDir)).toEqual({ seeded: ['authenticate', 'phone-banking'] });
+    expect(await seedFlows(repo, flowsDir)).toEqual({
+      seeded: ['authenticate', 'agent-verification', 'phone-banking'],
+    });
     expect(await repo.list()).toEqual([
+      { flowId: 'agent-verification', name: 'Verification for an agent', latest: 1, active: 1 },
       { flowId: 'authenticate', name: 'Telephone-banking authentication', latest: 1, active: 1 },
       { flowId: 'phone-banking', name: 'Teller Bank telephone banking (8888)', latest: 1, active: 1 },
     ]);
     expect((await repo.get('phone-banking', 1)).savedBy).toBe('system');
     expect(await seedFlows(repo, flowsDir)).toEqual({ seeded: [] });
-    expect(published.filter((e) => e.type === 'ivr.flow.saved')).toHaveLength(2);
+    expect(published.filter((e) => e.type === 'ivr.flow.saved')).toHaveLength(3);
 
     const live = new LiveFlows(repo);
     await live.refresh();
@@ -222,6 +225,22 @@ describe.each(dialects)('IVR flows in the store (%s)', (dialect) => {
     expect(live.get('nope')).toBeUndefined();
   });
 
+  it('seeds only the flows a store does not have: an admin-saved flow stays as it is', async () => {
+    const { repo } = await setup();
+    const file = JSON.parse(readFileSync(path.join(flowsDir, 'authenticate.json'), 'utf8')) as {
+      name: string;
+    };
+    const own = await repo.save({ ...file, name: 'Our own authentication' }, 'admin');
+    await repo.activate('authenticate', own.version, 'admin');
+    expect(await seedFlows(repo, flowsDir)).toEqual({ seeded: ['agent-verification', 'phone-banking'] });
+    expect((await repo.list()).find((f) => f.flowId === 'authenticate')).toEqual({
+      flowId: 'authenticate',
+      name: 'Our own authentication',
+      latest: 1,
+      active: 1,
+    });
+  });
+
   it('opens the flows of a running Teller: seeded once, live flows follow activations made through it', async () => {
     const { store, clock } = await setup();
     const events: string[] = [];
@@ -238,7 +257,7 @@ describe.each(dialects)('IVR flows in the store (%s)', (dialect) => {
       reportError: (error: unknown) => errors.push(error),
     };
     const first = await openStoreFlows(options);
-    expect(first.seeded).toEqual(['authenticate', 'phone-banking']);
+    expect(first.seeded).toEqual(['authenticate', 'agent-verification', 'phone-banking']);
     expect(first.live.get('phone-banking')?.version).toBe(1);
     const file = JSON.parse(readFileSync(path.join(flowsDir, 'phone-banking.json'), 'utf8')) as {
       name: string;

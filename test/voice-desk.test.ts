@@ -278,4 +278,130 @@ describe('voice contacts: queue → agent phone → supervisor', () => {
     expect(blocks('caller', 'barge', SUPERVISOR)).toBeGreaterThan(40);
     expect(blocks('agent', 'barge', SUPERVISOR)).toBeGreaterThan(40);
   }, 300_000);
+
+  it('the agent sends the caller to the IVR for her PIN: the agent hears hold music, not her, and gets her back verified', async () => {
+    await until('agent01 ready again', async () => {
+      const state = teller.acd.engine.agentState(agentId).state;
+      if (state.kind === 'wrap-up') {
+        await api(agentToken, 'POST', `/api/v1/acd/interactions/${state.interactionId}/wrap-up/end`, {});
+      }
+      if (teller.acd.engine.agentState(agentId).state.kind === 'not-ready') {
+        await api(agentToken, 'POST', '/api/v1/acd/me/ready');
+      }
+      return teller.acd.engine.agentState(agentId).state.kind === 'ready';
+    });
+    const phone = await deskPhone(teller, { extension: '1001', port: agentPort, voice: tone(1000, 60) });
+    const CALLER = 440;
+    // She asks for an agent; later she talks (440 Hz) and keys her PIN in the IVR, then talks again.
+    const call = await callIvr(teller, {
+      caller: zhang,
+      address: '127.0.0.2',
+      steps: [{ step: 'main-menu', when: 'prompt', keys: '0' }],
+      later: [
+        [...tone(CALLER, 3), { kind: 'keys', digits: '123456', keyMs: 160, gapMs: 240 }],
+        tone(CALLER, 8),
+      ],
+    });
+    const callId = call.record.id;
+    await until('the agent to be connected', async () => (await liveCall(callId))?.connectedTo === '1001');
+    const interactionId = (await liveCall(callId))!.interactionId!;
+    expect(
+      (
+        await api<{ data: Record<string, unknown> }>(
+          agentToken,
+          'GET',
+          `/api/v1/interactions/${interactionId}`,
+        )
+      ).data,
+    ).toMatchObject({ verification: 'caller' });
+    const updates: unknown[] = [];
+    const stop = teller.bus.on('interaction.updated', (e) => {
+      if (e.payload.interactionId === interactionId) updates.push(e.payload.changes);
+    });
+
+    // What the agent is sent, from here to the end.
+    const dir = mkdtempSync(path.join(tmpdir(), 'teller-verify-'));
+    const agentRecording = await teller.media.record(legsOf(callId).agent!.endpoint.id, {
+      path: `${dir}/agent.wav`,
+    });
+    const agentStart = Date.now();
+
+    const started = await teller.call('POST', `/api/v1/interactions/${interactionId}/verification`, {
+      token: agentToken,
+    });
+    expect(started.status).toBe(202);
+    expect(await started.json()).toEqual({ interactionId, verificationState: 'in-progress' });
+    // A second request while she is keying is refused.
+    const again = await teller.call('POST', `/api/v1/interactions/${interactionId}/verification`, {
+      token: agentToken,
+    });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ code: 'APP_CALL_BUSY' });
+
+    await until('the IVR to ask for her PIN', () => {
+      const line = teller.ivr.call(callId);
+      return line?.state === 'ivr' && line.session?.path.at(-1) === 'authenticate/pin';
+    });
+    expect((await liveCall(callId))?.connectedTo).toBe('1001');
+    // next() starts her capture: 3 s of her voice, then the keys.
+    const asideFrom = Date.now();
+    await call.next();
+    await until('her verification to reach the agent', async () => {
+      const read = await api<{ data: Record<string, unknown> }>(
+        agentToken,
+        'GET',
+        `/api/v1/interactions/${interactionId}`,
+      );
+      return read.data.verificationState === 'verified';
+    });
+    const verified = await api<{ data: Record<string, unknown> }>(
+      agentToken,
+      'GET',
+      `/api/v1/interactions/${interactionId}`,
+    );
+    expect(verified.data).toMatchObject({ verification: 'pin', verificationState: 'verified' });
+    expect(verified.data.verificationId).toEqual(expect.any(String));
+    // The bank knows that verification: the agent reads her statement with it (a PIN-level read).
+    const customerId = (await teller.interactions.get(interactionId)).customerId!;
+    const { accounts } = await api<{ accounts: { id: string }[] }>(
+      agentToken,
+      'GET',
+      `/api/v1/customers/${customerId}/accounts`,
+    );
+    const statement = await teller.call(
+      'GET',
+      `/api/v1/customers/${customerId}/accounts/${accounts[0]!.id}/transactions?verificationId=${verified.data.verificationId as string}&limit=1`,
+      { token: agentToken },
+    );
+    expect(statement.status).toBe(200);
+    // Events said where it stood, never the verification id.
+    expect(updates).toContainEqual({ data: { verificationState: 'in-progress' } });
+    expect(updates).toContainEqual({ data: { verificationState: 'verified', verification: 'pin' } });
+    expect(JSON.stringify(updates)).not.toContain(verified.data.verificationId as string);
+    stop();
+
+    // Back together: the agent hears her again.
+    const backFrom = Date.now();
+    await call.next();
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    const backTo = Date.now();
+    await teller.media.stopRecording(agentRecording);
+    await api(agentToken, 'POST', `/api/v1/acd/interactions/${interactionId}/release`, {});
+    expect((await call.result).status).toBe(0);
+    expect((await phone.result).status).toBe(0);
+
+    const heard = channelSamples(`${dir}/agent.wav`, 2);
+    const at = (t: number) => Math.max(0, Math.round(((t - agentStart) / 1000) * 8000));
+    // While she was in the IVR the agent was sent hold music, and neither her voice nor her keys.
+    expect(toneBlocks(heard.subarray(at(asideFrom + 500), at(asideFrom + 3000)), CALLER, 0.3)).toBe(0);
+    expect(toneBlocks(heard.subarray(at(backFrom + 1000), at(backTo - 500)), CALLER, 0.3)).toBeGreaterThan(
+      20,
+    );
+    const answer = await teller.call('POST', `/api/v1/interactions/${interactionId}/verification`, {
+      token: agentToken,
+    });
+    expect(answer.status).toBe(404);
+    expect(await answer.json()).toMatchObject({ code: 'CALL_NOT_FOUND' });
+    await api(agentToken, 'POST', `/api/v1/acd/interactions/${interactionId}/wrap-up/end`, {});
+  }, 300_000);
 });

@@ -11,6 +11,10 @@ export const appErrorCodes = {
   APP_HTTP_BAD_JSON: 'unavailable',
   /** The IVR asked about a call that is no longer on the line. */
   APP_CALL_GONE: 'conflict',
+  /** The caller is already keying something for their agent (a verification in progress). */
+  APP_CALL_BUSY: 'conflict',
+  /** Only a voice contact connected to its agent can be sent to the IVR for verification. */
+  APP_NOT_A_LIVE_CALL: 'conflict',
   /** A prompt id that is not a file of the prompt library (a flow cannot name a path). */
   APP_PROMPT_INVALID: 'invalid',
 } as const satisfies Record<string, ErrorKind>;

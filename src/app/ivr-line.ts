@@ -3,6 +3,7 @@ import type { AnsweredCall, AppCallEnd, AppCallHandlers, CallApplication } from 
 import { type Clock, isTellerError, type Logger, newId } from '../core/index';
 import {
   type FlowResolver,
+  type HandOverData,
   type IvrBanking,
   type IvrCalendar,
   type IvrCustomers,
@@ -14,6 +15,7 @@ import {
   type IvrRecording,
   type IvrSession,
   type IvrSms,
+  type Lang,
   type SessionSummary,
 } from '../ivr/index';
 import { AppError } from './errors';
@@ -55,7 +57,16 @@ interface LineCall {
   stopPending: boolean;
   /** The interaction the call became when it was handed to a queue. */
   interactionId: string | null;
+  /** A verification run for the agent (`verify`): what its hand-over said, and where the result goes. */
+  verifying: { data: HandOverData | null; done(result: LineVerification): void } | null;
 }
+
+/** What a caller sent to the IVR by their agent proved, as the IVR's hand-over reports it. */
+export type LineVerification =
+  | { outcome: 'handed-back'; data: HandOverData }
+  /** The run ended without handing the caller back (a flow error, no live flow). */
+  | { outcome: 'failed'; reason: string }
+  | { outcome: 'caller-left' };
 
 /** A prompt id names a file under the library: letters, digits, `-`, `_` and `/` between segments. */
 const promptId = /^(?:zh|en)(?:\/[A-Za-z0-9_-]+)+$/;
@@ -160,26 +171,17 @@ export class IvrLine implements CallApplication {
       playbackId: null,
       stopPending: false,
       interactionId: null,
+      verifying: null,
     };
     this.byCall.set(call.id, line);
-    this.bySession.set(line.sessionId, line);
-    this.starting = line.sessionId;
     try {
-      line.session = this.engine.start({
-        callId: call.id,
-        flowId: this.o.flowId,
-        callerNumber: call.caller,
-        calledNumber: call.dialled,
-        onEnd: (summary) => this.sessionEnded(line, summary),
-      });
+      this.startSession(line, this.o.flowId);
     } catch (error) {
       // No live flow: the caller is not left in silence.
       this.o.logger.error({ err: error, flowId: this.o.flowId }, 'IVR session could not start');
       this.forget(line);
       void call.hangUp();
       return {};
-    } finally {
-      this.starting = null;
     }
     return {
       digit: (key) => {
@@ -187,6 +189,77 @@ export class IvrLine implements CallApplication {
       },
       ended: (by) => this.callEnded(line, by),
     };
+  }
+
+  private startSession(line: LineCall, flowId: string, lang?: Lang): void {
+    line.sessionId = newId();
+    line.state = 'ivr';
+    line.playbackId = null;
+    line.stopPending = false;
+    this.bySession.set(line.sessionId, line);
+    this.starting = line.sessionId;
+    try {
+      line.session = this.engine.start({
+        callId: line.call.id,
+        flowId,
+        callerNumber: line.call.caller,
+        calledNumber: line.call.dialled,
+        ...(lang ? { lang } : {}),
+        onEnd: (summary) => this.sessionEnded(line, summary),
+      });
+    } catch (error) {
+      this.bySession.delete(line.sessionId);
+      throw error;
+    } finally {
+      this.starting = null;
+    }
+  }
+
+  /**
+   * Runs `flowId` for a caller whose call an agent holds (the caller was handed over and
+   * connected): the agent asked the caller to prove who they are, e.g. with their telephone PIN,
+   * which the agent must not hear. The call layer has set the agent aside before this; the
+   * flow's hand-over step gives the caller back, and what it hands over (customer, level, the
+   * bank's verification id) is the result. The caller stays on the line's books as parked.
+   */
+  verify(callId: string, flowId: string, lang?: Lang): Promise<LineVerification> {
+    const line = this.byCall.get(callId);
+    if (line?.state !== 'parked' || !line.call.live) {
+      return Promise.reject(new AppError('APP_CALL_GONE', `call ${callId} is not waiting on the line`));
+    }
+    if (line.verifying) {
+      return Promise.reject(new AppError('APP_CALL_BUSY', `call ${callId} is already in a verification`));
+    }
+    return new Promise<LineVerification>((resolve) => {
+      line.verifying = { data: null, done: resolve };
+      try {
+        this.startSession(line, flowId, lang);
+      } catch (error) {
+        line.verifying = null;
+        line.state = 'parked';
+        resolve({ outcome: 'failed', reason: error instanceof Error ? error.message : String(error) });
+      }
+    });
+  }
+
+  /**
+   * Ends a verification run once its session is over (nothing more plays): the caller is parked
+   * again, the agent's to take back, and the result goes to `verify`'s caller.
+   */
+  private verified(line: LineCall): void {
+    const run = line.verifying;
+    if (!run) return;
+    line.verifying = null;
+    if (line.state === 'ended' || !line.call.live) {
+      run.done({ outcome: 'caller-left' });
+      return;
+    }
+    line.state = 'parked';
+    run.done(
+      run.data
+        ? { outcome: 'handed-back', data: run.data }
+        : { outcome: 'failed', reason: 'the verification flow ended without handing the caller back' },
+    );
   }
 
   // ---- the session's media port ----
@@ -241,6 +314,12 @@ export class IvrLine implements CallApplication {
   // ---- hand-over ----
 
   private async handOver(request: Parameters<IvrQueue['handOver']>[0]): Promise<{ ticket: string }> {
+    const asked = this.byCall.get(request.callId);
+    if (asked?.verifying && asked.interactionId) {
+      // A verification run hands the caller back to the contact they came from, not to a new queue.
+      asked.verifying.data = request.data;
+      return { ticket: asked.interactionId };
+    }
     const result = await this.o.queue.handOver(request);
     const line = this.byCall.get(request.callId);
     if (!line?.call.live) {
@@ -259,6 +338,11 @@ export class IvrLine implements CallApplication {
 
   private sessionEnded(line: LineCall, summary: SessionSummary): void {
     this.bySession.delete(line.sessionId);
+    if (line.verifying) {
+      // However the run ends, the caller goes back to their agent (or has left): no music, no BYE.
+      this.verified(line);
+      return;
+    }
     if (line.state === 'ended' || !line.call.live) return;
     if (summary.endedBy === 'handover') {
       line.state = 'parked';
@@ -274,9 +358,10 @@ export class IvrLine implements CallApplication {
   }
 
   private callEnded(line: LineCall, by: AppCallEnd): void {
-    const parked = line.state === 'parked';
+    const parked = line.state === 'parked' || line.verifying !== null;
     line.state = 'ended';
     line.session?.hangup();
+    this.verified(line);
     this.forget(line);
     if (parked && line.interactionId) {
       const reason = by === 'caller' ? 'caller-hung-up' : by === 'system' ? 'call-lost' : 'ended-by-line';

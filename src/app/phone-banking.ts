@@ -26,6 +26,8 @@ export const flowsDir = path.join(root, 'flows');
 
 /** The flow the service number runs. */
 export const phoneBankingFlow = 'phone-banking';
+/** The flow an agent sends a connected caller to for their PIN (POST /interactions/{id}/verification). */
+export const agentVerificationFlow = 'agent-verification';
 
 /** Queues the demo flows name that the demo ACD calls otherwise (src/app/acd.ts). */
 const queueAliases = { 'cards-priority': 'cards' } as const;

@@ -17,7 +17,7 @@ import { WebRtcGateway } from '../webrtc/index';
 import { type AcdSetup, seedAcdConfig, startAcd } from './acd';
 import { seedDemoUsers } from './demo';
 import type { IvrLine } from './ivr-line';
-import { promptsDir, startPhoneBanking } from './phone-banking';
+import { agentVerificationFlow, promptsDir, startPhoneBanking } from './phone-banking';
 import { VoiceDesk } from './voice-desk';
 import { voiceRoutes } from './voice-routes';
 
@@ -180,7 +180,16 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     },
   });
   sip.core = calls;
-  const voice = new VoiceDesk({ bus, acd: acd.engine, calls, interactions, users, logger });
+  const voice = new VoiceDesk({
+    bus,
+    acd: acd.engine,
+    calls,
+    interactions,
+    users,
+    logger,
+    verifier: phoneBanking.line,
+    verificationFlow: agentVerificationFlow,
+  });
   let api: FastifyInstance;
   try {
     api = await buildApi({
@@ -254,6 +263,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
         voice.close();
         await calls.hangUpAll();
         await phoneBanking.line.drain();
+        await voice.drain();
         await sip.close();
         await webrtc.close();
         await media.close();

@@ -3,6 +3,8 @@ import type { Users } from '../api/index';
 import type { CallManager, RingOutcome } from '../calls/index';
 import type { DomainEvents, EventBus, Logger } from '../core/index';
 import type { Interactions } from '../interactions/index';
+import { AppError } from './errors';
+import type { LineVerification } from './ivr-line';
 
 /** The header the agent's INVITE carries so the desktop can match the ringing call with its offer. */
 export const interactionHeader = 'X-Teller-Interaction';
@@ -14,7 +16,23 @@ export interface VoiceDeskOptions {
   interactions: Interactions;
   users: Users;
   logger: Logger;
+  /** Runs a verification flow for a caller an agent holds (the phone-banking line). */
+  verifier: { verify(callId: string, flowId: string, lang?: 'zh' | 'en'): Promise<LineVerification> };
+  /** The flow that asks for the caller's PIN on the agent's behalf (`agent-verification`). */
+  verificationFlow: string;
 }
+
+/** Where a verification the agent asked for stands, as the interaction's `verificationState` says. */
+export type VerificationState =
+  | 'in-progress'
+  | 'verified'
+  /** Wrong PIN too often, or the caller gave up. */
+  | 'failed'
+  /** The PIN was wrong too often: the bank locked the customer's telephone PIN. */
+  | 'locked'
+  /** The caller proved to be a different customer from the one on the agent's screen. */
+  | 'other-customer'
+  | 'caller-left';
 
 /** An offer whose agent's phone is ringing. */
 interface Ring {
@@ -48,6 +66,8 @@ export class VoiceDesk {
   private readonly connected = new Map<string, Connected>();
   /** Interactions made by transferring a call to another queue, by call record id. */
   private readonly transferred = new Map<string, string>();
+  /** Verifications running, by interaction id (their end, for shutdown and tests). */
+  private readonly verifying = new Map<string, Promise<void>>();
   private readonly stops: (() => void)[] = [];
 
   constructor(private readonly o: VoiceDeskOptions) {
@@ -125,6 +145,90 @@ export class VoiceDesk {
       tier,
     });
     return { interactionId: next.id };
+  }
+
+  /**
+   * Sends the caller of a connected voice contact to the IVR's verification flow: the agent hears
+   * hold music meanwhile and never the keys; the caller comes back to the same agent. The
+   * interaction's `verificationState` says where it stands (`interaction.updated` reaches the
+   * agent); on success its `verification` level and the bank's `verificationId` are the ones
+   * the caller just proved, so the agent can act on them.
+   */
+  async verify(
+    interactionId: string,
+  ): Promise<{ interactionId: string; verificationState: VerificationState }> {
+    const callId = this.callOf(interactionId);
+    if (!callId) {
+      throw new AppError('APP_NOT_A_LIVE_CALL', `interaction ${interactionId} is not a connected call`);
+    }
+    if (this.verifying.has(interactionId)) {
+      throw new AppError('APP_CALL_BUSY', `interaction ${interactionId} is already being verified`);
+    }
+    const { calls, interactions, logger } = this.o;
+    const interaction = await interactions.get(interactionId);
+    const lang = interaction.data.language === 'en' ? 'en' : 'zh';
+    await calls.setAgentAside(callId);
+    let result: Promise<LineVerification>;
+    try {
+      result = this.o.verifier.verify(callId, this.o.verificationFlow, lang);
+    } catch (error) {
+      await calls.resumeAgent(callId);
+      throw error;
+    }
+    const done = this.verified(interactionId, callId, interaction.customerId, result)
+      .catch((error: unknown) =>
+        logger.error({ err: error, interaction: interactionId }, 'verification not recorded'),
+      )
+      .finally(() => this.verifying.delete(interactionId));
+    this.verifying.set(interactionId, done);
+    await interactions.attach(interactionId, { verificationState: 'in-progress' });
+    return { interactionId, verificationState: 'in-progress' };
+  }
+
+  /** Waits for the verifications still running (shutdown, tests). */
+  async drain(): Promise<void> {
+    while (this.verifying.size > 0) await Promise.all([...this.verifying.values()]);
+  }
+
+  private async verified(
+    interactionId: string,
+    callId: string,
+    customerId: string | null,
+    run: Promise<LineVerification>,
+  ): Promise<void> {
+    const { calls, interactions, logger } = this.o;
+    const result = await run.catch(
+      (error: unknown): LineVerification => ({ outcome: 'failed', reason: String(error) }),
+    );
+    if (result.outcome === 'caller-left') {
+      await interactions.attach(interactionId, { verificationState: 'caller-left' });
+      return;
+    }
+    await calls.resumeAgent(callId).catch((error: unknown) => {
+      logger.warn({ err: error, interaction: interactionId }, 'agent not put back with the caller');
+    });
+    if (result.outcome === 'failed') {
+      logger.warn({ interaction: interactionId, reason: result.reason }, 'verification flow failed');
+      await interactions.attach(interactionId, { verificationState: 'failed' });
+      return;
+    }
+    const { data } = result;
+    const sameCustomer = customerId === null || data.customerId === customerId;
+    const state: VerificationState = !sameCustomer
+      ? 'other-customer'
+      : data.verification === 'pin'
+        ? 'verified'
+        : data.extra.authResult === 'locked'
+          ? 'locked'
+          : 'failed';
+    if (state !== 'verified') {
+      await interactions.attach(interactionId, { verificationState: state });
+      return;
+    }
+    await interactions.update(interactionId, {
+      ...(customerId === null && data.customerId ? { customerId: data.customerId } : {}),
+      data: { verificationState: state, verification: 'pin', verificationId: data.verificationId },
+    });
   }
 
   private async offered(interactionId: string, agentId: string): Promise<void> {

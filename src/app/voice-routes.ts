@@ -150,6 +150,30 @@ export function voiceRoutes(o: VoiceRoutesOptions) {
       },
     });
 
+    r.post('/interactions/:id/verification', {
+      config: { access: anyRole },
+      schema: {
+        tags: ['calls'],
+        summary:
+          "Sends the connected caller to the IVR to key their PIN (the agent hears hold music, never the keys) and back; the interaction's verificationState follows",
+        params: interactionParams,
+        response: { 202: anything, ...errors },
+      },
+      handler: async (request, reply) => {
+        callFor(request, request.params.id);
+        const result = await desk.verify(request.params.id);
+        await audit.record({
+          actor: requireSession(request).user.id,
+          action: 'interaction.verification',
+          target: request.params.id,
+          outcome: 'success',
+          ip: request.ip,
+          details: {},
+        });
+        return reply.code(202).send(result);
+      },
+    });
+
     r.post('/interactions/:id/conference', {
       config: { access: anyRole },
       schema: {

@@ -145,6 +145,11 @@ class Call {
   recordingId: RecordingId | undefined;
   /** The application's handle, for a call answered by an application. */
   app: AppCall | undefined;
+  /**
+   * The connected party waits on hold music while the application has the caller again (the
+   * agent sent the caller to the IVR to key a PIN the agent must not hear): no mix until `resumeAgent`.
+   */
+  agentAside = false;
   ended = false;
 
   constructor(
@@ -564,7 +569,7 @@ export class CallManager implements SipCallCore {
   }
 
   private async bridge(call: Call): Promise<void> {
-    if (!call.b || call.ended) return;
+    if (!call.b || call.ended || call.agentAside) return;
     if (call.mixId) return;
     const members: MixMember[] = [
       { endpointId: call.a.endpoint.id, role: 'participant' },
@@ -688,6 +693,8 @@ export class CallManager implements SipCallCore {
       leg.remoteHold = answer.audio.remoteHold;
       leg.audio = answer.audio;
       const other = call.other(leg);
+      // While the caller is in the application's hands, hold and resume wait for `resumeAgent`.
+      if (call.agentAside) return;
       if (!wasHeld && leg.remoteHold) {
         // Held: the other party hears music instead of silence.
         await this.unbridge(call);
@@ -925,9 +932,40 @@ export class CallManager implements SipCallCore {
     for (const leg of [...call.joined.keys()]) await this.drop(call, leg);
     await this.unbridge(call);
     call.b = undefined;
+    call.agentAside = false;
     await this.dropLeg(agent);
     await this.o.media.play(call.a.endpoint.id, { file: this.o.holdMusic }, { loop: true });
     return agent.party;
+  }
+
+  /**
+   * Sets the connected party aside: they hear hold music, third parties hear nothing, and the
+   * caller's leg is the application's again (its prompts and the caller's keys), for an IVR step
+   * the agent must not hear, such as keying a PIN. The recording goes on (the application pauses
+   * it for secrets). `resumeAgent` brings everyone back together.
+   */
+  async setAgentAside(callId: string): Promise<void> {
+    const call = this.live(callId);
+    const agent = call.b;
+    if (agent?.state !== 'answered') throw new CallError('CALL_BUSY', `call ${callId} has nobody connected`);
+    if (!call.app)
+      throw new CallError('CALL_BUSY', `call ${callId} has no application to hand the caller to`);
+    if (call.agentAside) throw new CallError('CALL_BUSY', `call ${callId} already has its agent set aside`);
+    call.agentAside = true;
+    await this.unbridge(call);
+    await this.o.media.play(agent.endpoint.id, { file: this.o.holdMusic }, { loop: true });
+  }
+
+  /** Ends `setAgentAside`: the application's playback and the agent's music stop, the mix is back. */
+  async resumeAgent(callId: string): Promise<void> {
+    const call = this.live(callId);
+    if (!call.agentAside) return;
+    call.agentAside = false;
+    await this.o.media.stopPlayback(call.a.endpoint.id).catch(() => undefined);
+    if (call.b?.state === 'answered') {
+      await this.o.media.stopPlayback(call.b.endpoint.id).catch(() => undefined);
+      await this.bridge(call);
+    }
   }
 
   /**

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { dialects, freshStore } from '../../test/support/stores';
 import { asId, type CustomerId, VirtualClock } from '../core/index';
 import type { Store } from '../store/index';
-import { Interactions } from './interactions';
+import { Interactions, publicInteraction } from './interactions';
 
 const stores: Store[] = [];
 afterEach(async () => {
@@ -41,6 +41,32 @@ describe.each(dialects)('Interactions on %s', (dialect) => {
       code: 'INTERACTIONS_CLOSED',
     });
     expect(events).toEqual(['interaction.created', 'interaction.updated', 'interaction.closed']);
+  });
+
+  it('keeps secrets out of events and answers, and the verification id out of events only', async () => {
+    const store = await freshStore(dialect);
+    stores.push(store);
+    const payloads: unknown[] = [];
+    const interactions = new Interactions(store.db, new VirtualClock(1_000), async (_type, payload) => {
+      payloads.push(payload);
+    });
+    const created = await interactions.create({
+      channel: 'voice',
+      data: { verification: 'pin', verificationId: 'v-1', pin: '123456', nested: { card_number: '6222' } },
+    });
+    await interactions.attach(created.id, { verificationId: 'v-2', verificationState: 'verified' });
+    expect(payloads).toEqual([
+      { interaction: expect.objectContaining({ data: { verification: 'pin', nested: {} } }) },
+      { interactionId: created.id, changes: { data: { verificationState: 'verified' } } },
+    ]);
+    const read = await interactions.get(created.id);
+    expect(read.data.verificationId).toBe('v-2');
+    expect(publicInteraction(read).data).toEqual({
+      verification: 'pin',
+      verificationId: 'v-2',
+      verificationState: 'verified',
+      nested: {},
+    });
   });
 
   it('after a restart closes the calls that died with the process and keeps chats, e-mails and waiting callbacks', async () => {

@@ -79,22 +79,40 @@ const secretKeys: ReadonlySet<string> = new Set([
   'ha1',
 ]);
 
-/** `data` without its secret keys, at any depth. */
-export function withoutSecrets(data: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Keys of attached data that are capabilities rather than secrets: the bank's id of the
+ * caller's PIN verification lets whoever holds it act for the customer until it expires. The
+ * API gives it to those who may read the interaction (its agent, supervisors); events, which
+ * go to every supervisor's screen and into the event log, never carry it.
+ */
+const capabilityKeys: ReadonlySet<string> = new Set(['verificationid']);
+const eventHiddenKeys: ReadonlySet<string> = new Set([...secretKeys, ...capabilityKeys]);
+
+function withoutKeys(data: Record<string, unknown>, hidden: ReadonlySet<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data)) {
-    if (secretKeys.has(key.toLowerCase().replaceAll(/[-_]/g, ''))) continue;
+    if (hidden.has(key.toLowerCase().replaceAll(/[-_]/g, ''))) continue;
     out[key] =
       value !== null && typeof value === 'object' && !Array.isArray(value)
-        ? withoutSecrets(value as Record<string, unknown>)
+        ? withoutKeys(value as Record<string, unknown>, hidden)
         : value;
   }
   return out;
 }
 
+/** `data` without its secret keys, at any depth. */
+export function withoutSecrets(data: Record<string, unknown>): Record<string, unknown> {
+  return withoutKeys(data, secretKeys);
+}
+
 /** The interaction as it may leave the process: attached data without secrets. */
 export function publicInteraction(interaction: Interaction): Interaction {
   return { ...interaction, data: withoutSecrets(interaction.data) };
+}
+
+/** The interaction as events carry it: without secrets and without capabilities. */
+function eventInteraction(interaction: Interaction): Interaction {
+  return { ...interaction, data: withoutKeys(interaction.data, eventHiddenKeys) };
 }
 
 /** Who has the interaction now (offered to, connected to or in wrap-up with), or null. */
@@ -178,7 +196,7 @@ export class Interactions {
     };
     await this.db.insertInto('interactions').values(row).execute();
     const interaction = toInteraction(row);
-    await this.publish('interaction.created', { interaction: publicInteraction(interaction) });
+    await this.publish('interaction.created', { interaction: eventInteraction(interaction) });
     return interaction;
   }
 
@@ -230,7 +248,8 @@ export class Interactions {
     interactionId: InteractionId,
     changes: InteractionEvents['interaction.updated']['changes'],
   ): Promise<void> {
-    const shown = changes.data === undefined ? changes : { ...changes, data: withoutSecrets(changes.data) };
+    const shown =
+      changes.data === undefined ? changes : { ...changes, data: withoutKeys(changes.data, eventHiddenKeys) };
     const holder = this.holderOf(interactionId) ?? changes.agentId ?? null;
     await this.publish(
       'interaction.updated',

@@ -214,6 +214,11 @@ export const promptLibrary = {
     zh: '正在为您转接人工客服，请稍候。',
     en: 'Please hold while we connect you to an agent.',
   },
+  'verify/intro': {
+    zh: '您的客服代表需要核实您的身份。',
+    en: 'Your agent needs to confirm who you are.',
+  },
+  'verify/back': { zh: '正在为您转回客服代表。', en: 'Taking you back to your agent.' },
   'queue/lost-card': {
     zh: '正在为您优先转接挂失专席。',
     en: 'We are putting you straight through to our card team.',

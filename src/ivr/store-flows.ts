@@ -214,16 +214,17 @@ export interface SeedFlowsReport {
 }
 
 /**
- * On a store without flows, saves every `*.json` flow of `dir` as version 1 and activates
- * it, subflows before the flows that call them. A store that has any flow is left alone: the
- * files are the demo's starting point, the store is the system of record after that.
+ * Saves every `*.json` flow of `dir` whose id the store does not have as version 1 and
+ * activates it, subflows before the flows that call them. A flow the store has is left alone:
+ * the files are the demo's starting point, the store is the system of record after that; a flow
+ * a newer release adds (one the store never had) arrives on the next start.
  */
 export async function seedFlows(
   repository: FlowRepository,
   dir: string,
   by = 'system',
 ): Promise<SeedFlowsReport> {
-  if ((await repository.list()).length > 0) return { seeded: [] };
+  const stored = new Set((await repository.list()).map((flow) => flow.flowId));
   const documents = new Map<string, unknown>();
   const calls = new Map<string, string[]>();
   for (const name of readdirSync(dir)
@@ -238,6 +239,7 @@ export async function seedFlows(
     }
     const id = (document as { id?: unknown })?.id;
     if (typeof id !== 'string') throw ivrError('IVR_FLOW_INVALID', `${file} has no flow id`);
+    if (stored.has(id)) continue;
     documents.set(id, document);
     const steps = Object.values(
       (document as { steps?: Record<string, { type?: unknown; flow?: unknown }> }).steps ?? {},
