@@ -2,10 +2,12 @@
  * IVR benchmark: what the IVR interpreter costs over plain playback. A real Teller (startTeller, in
  * this process) on loopback, driven by Debian's SIPp (sip-tester) as callers on a trusted trunk.
  *
- *   npm run bench -- ivr [--levels 50,100,300] [--hold 60] [--ramp 40] [--profile 10]
+ *   npm run bench -- ivr [--levels 50,100,300] [--rounds 3] [--hold 30] [--ramp 40] [--profile 10]
  *                        [--caller 13900000000] [--nice -10] [--quick] [--log warn]
  *
- * At each level N, in the same run and against the same Teller, one after the other:
+ * At each level N, in the same run and against the same Teller, `--rounds` times each, in the
+ * order plain, IVR, IVR, plain, plain, IVR… (so that a drift in the machine's other load falls
+ * on both modes alike):
  * plain  N concurrent calls to the line test (8889): Teller answers, records the call, plays its
  *        prompt and echoes each key as its tone.
  * ivr    N concurrent calls to the phone-banking IVR (8888): the interpreter runs the flow for each
@@ -19,14 +21,20 @@
  * measured is the interpreter, prompts and events, not the bank.
  *
  * Measured in a window of `--hold` seconds once every call of the mode is up: CPU of Teller's
- * main thread (from /proc/self/task/<pid>/stat), of the media worker threads (their own
- * counters), of the whole process, RSS, calls and IVR sessions active, IVR events published onto
- * the bus (and written to the event log). Then `--profile` seconds of V8 CPU profile of the main
- * thread during the IVR calls, summarised as the functions with the most self time. The figure
- * the issue asks for: the process CPU of the IVR calls over that of the plain calls, and the
- * share added (target under 5 %).
+ * main thread (nanoseconds on CPU, /proc/self/task/<pid>/schedstat), of the media worker
+ * threads (their own counters), of the whole process, RSS, calls and IVR sessions active, IVR
+ * events published onto the bus (and written to the event log). Then, in the last IVR round,
+ * `--profile` seconds of V8 CPU profile of the main thread, summarised as the functions with the
+ * most self time.
  *
- * `--quick`: levels 50,100, hold 15 s, 3 s profile. `--nice` as in bench/sip-load.ts.
+ * The figure the issue asks for ("the interpreter adds under 5 % CPU over plain playback"): the
+ * interpreter runs on the main thread, so it is the IVR calls' extra main-thread CPU as a share
+ * of the plain calls' whole-process CPU, per round (each IVR window against the plain window of
+ * its round) and its median over the rounds. The media workers' and the whole process's CPU of
+ * both modes are reported beside it; they also differ by what audio each line plays (the IVR's
+ * menus are long prompts, the line test's echo is short tones) and by the machine's other load.
+ *
+ * `--quick`: levels 50,100, 2 rounds held 15 s, 3 s profile. `--nice` as in bench/sip-load.ts.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
@@ -59,6 +67,7 @@ function progress(line: string): void {
 
 interface Options {
   levels: number[];
+  rounds: number;
   holdSeconds: number;
   rampRate: number;
   profileSeconds: number;
@@ -80,7 +89,8 @@ function parseOptions(args: string[]): Options {
       .filter((n) => Number.isFinite(n) && n > 0);
   return {
     levels: numbers(value('levels', quick ? '50,100' : '50,100,300')),
-    holdSeconds: Number(value('hold', process.env.TELLER_BENCH_HOLD ?? (quick ? '15' : '60'))),
+    rounds: Math.max(1, Number(value('rounds', quick ? '2' : '3'))),
+    holdSeconds: Number(value('hold', process.env.TELLER_BENCH_HOLD ?? (quick ? '15' : '30'))),
     rampRate: Number(value('ramp', '40')),
     profileSeconds: Number(value('profile', quick ? '3' : '10')),
     caller: value('caller', '13900000000'),
@@ -89,11 +99,19 @@ function parseOptions(args: string[]): Options {
   };
 }
 
-/** CPU seconds of this process's main thread alone (/proc/self/task/<pid>/stat, ticks of 1/100 s). */
+/**
+ * CPU seconds of this process's main thread alone: schedstat's time on CPU, in nanoseconds (the
+ * main thread's figure is a few hundredths of a core, which `stat`'s ticks of 1/100 s would
+ * measure only to a few per cent over a window); `stat`'s ticks where schedstat is missing.
+ */
 function mainThreadCpuSeconds(): number {
-  const text = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-  const fields = text.split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  const task = `/proc/self/task/${process.pid}`;
+  try {
+    return Number(readFileSync(`${task}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+  } catch {
+    const fields = readFileSync(`${task}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  }
 }
 
 /** Teller's warnings and errors, counted, the first few distinct ones kept (stdout carries the JSON). */
@@ -254,7 +272,7 @@ function windowFigures(s0: Snapshot, s1: Snapshot) {
     seconds: round(seconds, 1),
     /** CPU in cores (CPU seconds per second of the window). */
     cpuCores: {
-      mainThread: round(mainSeconds / seconds, 3),
+      mainThread: round(mainSeconds / seconds, 4),
       mediaWorkers: round(workersSeconds / seconds, 3),
       otherThreads: round((processSeconds - mainSeconds - workersSeconds) / seconds, 3),
       total: round(processSeconds / seconds, 3),
@@ -279,6 +297,7 @@ async function runMode(
   calls: number,
   pcap: string,
   callMs: number,
+  profileSeconds: number,
 ): Promise<Record<string, unknown>> {
   const { teller } = bench;
   const dialled = mode === 'ivr' ? serviceNumber : testLineNumber;
@@ -347,10 +366,10 @@ async function runMode(
       steps += session.path.length;
     }
     active.stepsPerSession = active.ivrSessions > 0 ? round(steps / active.ivrSessions, 1) : 0;
-    if (mode === 'ivr' && options.profileSeconds > 0) {
+    if (profileSeconds > 0) {
       const profiler = new MainThreadProfiler();
       await profiler.start();
-      await sleep(options.profileSeconds * 1000);
+      await sleep(profileSeconds * 1000);
       profile = await profiler.stop(30);
       profiler.close();
     }
@@ -374,7 +393,7 @@ async function runMode(
       },
       leftoverCalls,
       tellerLog,
-      ...(profile ? { mainThreadProfile: { seconds: options.profileSeconds, ...profile } } : {}),
+      ...(profile ? { mainThreadProfile: { seconds: profileSeconds, ...profile } } : {}),
     };
   } finally {
     await run.kill();
@@ -384,36 +403,99 @@ async function runMode(
 const ratio = (a: number, b: number) => (b > 0 ? round(a / b, 3) : null);
 const addedPct = (a: number, b: number) => (b > 0 ? round((100 * (a - b)) / b, 1) : null);
 
-async function level(bench: Bench, options: Options, calls: number): Promise<Record<string, unknown>> {
-  // Each call holds for the slowest ramp, the settling, the window and the profile.
-  const callMs = Math.round(
-    ((calls / options.rampRate) * 2 + 10 + options.holdSeconds + options.profileSeconds + 5) * 1000,
-  );
-  const pcap = path.join(bench.work, `keys-${calls}.pcap`);
-  writeFileSync(pcap, keysCapture(callMs));
-  const plain = await runMode(bench, options, 'plain', calls, pcap, callMs);
-  const ivr = await runMode(bench, options, 'ivr', calls, pcap, callMs);
-  type Cores = { mainThread: number; mediaWorkers: number; total: number };
-  const p = (plain.window as { cpuCores: Cores }).cpuCores;
-  const i = (ivr.window as { cpuCores: Cores }).cpuCores;
-  const added = addedPct(i.total, p.total);
+type Cores = { mainThread: number; mediaWorkers: number; total: number };
+const coresOf = (run: Record<string, unknown>) => (run.window as { cpuCores: Cores }).cpuCores;
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** One round: a plain window and an IVR window, in the order given, and what the IVR added. */
+async function playRound(
+  bench: Bench,
+  options: Options,
+  calls: number,
+  order: readonly ('plain' | 'ivr')[],
+  pcap: string,
+  callMs: number,
+  profileSeconds: number,
+) {
+  const runs: Partial<Record<'plain' | 'ivr', Record<string, unknown>>> = {};
+  for (const mode of order)
+    runs[mode] = await runMode(
+      bench,
+      options,
+      mode,
+      calls,
+      pcap,
+      callMs,
+      mode === 'ivr' ? profileSeconds : 0,
+    );
+  const plain = runs.plain!;
+  const ivr = runs.ivr!;
+  const p = coresOf(plain);
+  const i = coresOf(ivr);
   return {
-    calls,
+    order: order.join(', '),
     plain,
     ivr,
-    ivrOverPlain: {
-      total: ratio(i.total, p.total),
-      mainThread: ratio(i.mainThread, p.mainThread),
-      mediaWorkers: ratio(i.mediaWorkers, p.mediaWorkers),
+    addedCores: {
+      mainThread: round(i.mainThread - p.mainThread, 4),
+      mediaWorkers: round(i.mediaWorkers - p.mediaWorkers, 3),
+      total: round(i.total - p.total, 3),
     },
-    addedCpuPct: {
-      total: added,
-      mainThread: addedPct(i.mainThread, p.mainThread),
-      mediaWorkers: addedPct(i.mediaWorkers, p.mediaWorkers),
-      /** The IVR's extra main-thread time as a share of the plain calls' whole-process CPU. */
-      mainThreadOfPlainTotal: p.total > 0 ? round((100 * (i.mainThread - p.mainThread)) / p.total, 1) : null,
+    /** The IVR's extra main-thread time as a share of the plain calls' whole-process CPU. */
+    addedMainThreadPctOfPlainTotal:
+      p.total > 0 ? round((100 * (i.mainThread - p.mainThread)) / p.total, 2) : null,
+    addedTotalPct: addedPct(i.total, p.total),
+  };
+}
+
+async function level(bench: Bench, options: Options, calls: number): Promise<Record<string, unknown>> {
+  // Each call holds for the slowest ramp, the settling, the window and the profile.
+  const callMs = (profileSeconds: number) =>
+    Math.round(((calls / options.rampRate) * 2 + 10 + options.holdSeconds + profileSeconds + 5) * 1000);
+  const pcap = path.join(bench.work, `keys-${calls}.pcap`);
+  writeFileSync(pcap, keysCapture(callMs(options.profileSeconds)));
+  const rounds: Awaited<ReturnType<typeof playRound>>[] = [];
+  for (let r = 0; r < options.rounds; r++) {
+    const order = r % 2 === 0 ? (['plain', 'ivr'] as const) : (['ivr', 'plain'] as const);
+    const profile = r === options.rounds - 1 ? options.profileSeconds : 0;
+    progress(`${calls} calls, round ${r + 1} of ${options.rounds}`);
+    rounds.push(await playRound(bench, options, calls, order, pcap, callMs(profile), profile));
+  }
+  const med = (pick: (r: (typeof rounds)[number]) => number | null) =>
+    round(median(rounds.map(pick).filter((v): v is number => v !== null)), 4);
+  const shares = rounds.map((r) => r.addedMainThreadPctOfPlainTotal);
+  const medianShare = med((r) => r.addedMainThreadPctOfPlainTotal);
+  const cores = (mode: 'plain' | 'ivr', key: keyof Cores) => med((r) => coresOf(r[mode])[key]);
+  return {
+    calls,
+    rounds,
+    /** Medians over the rounds, in cores. */
+    medianCores: {
+      plain: {
+        mainThread: cores('plain', 'mainThread'),
+        mediaWorkers: cores('plain', 'mediaWorkers'),
+        total: cores('plain', 'total'),
+      },
+      ivr: {
+        mainThread: cores('ivr', 'mainThread'),
+        mediaWorkers: cores('ivr', 'mediaWorkers'),
+        total: cores('ivr', 'total'),
+      },
     },
-    meetsTarget: added !== null && added < TARGET_ADDED_PCT,
+    ivrEventsPerSecond: med((r) => (r.ivr.window as { ivrEventsPerSecond: number }).ivrEventsPerSecond),
+    addedMainThreadPctOfPlainTotal: { perRound: shares, median: round(medianShare, 2) },
+    addedMainThreadMsPerIvrEvent: med((r) => {
+      const perSecond = (r.ivr.window as { ivrEventsPerSecond: number }).ivrEventsPerSecond;
+      return perSecond > 0 ? round((1000 * r.addedCores.mainThread) / perSecond, 4) : null;
+    }),
+    addedTotalPct: { perRound: rounds.map((r) => r.addedTotalPct), median: med((r) => r.addedTotalPct) },
+    ivrOverPlainMainThread: ratio(cores('ivr', 'mainThread'), cores('plain', 'mainThread')),
+    meetsTarget: medianShare < TARGET_ADDED_PCT,
+    everyRoundMeetsTarget: shares.every((share) => share !== null && share < TARGET_ADDED_PCT),
   };
 }
 
@@ -431,7 +513,9 @@ export default async function bench(args: string[]): Promise<unknown> {
     what:
       `N calls to the line test ${testLineNumber} (plain playback, keys echoed as tones), then N calls to ` +
       `the phone-banking IVR ${serviceNumber}, the same SIPp scenario and RFC 4733 capture (key 1, then *, 5, * every 4 s)`,
-    target: `the IVR adds under ${TARGET_ADDED_PCT} % CPU (whole process) over plain playback`,
+    target:
+      `the IVR's extra main-thread CPU (where the interpreter, its events and the event log run) under ` +
+      `${TARGET_ADDED_PCT} % of the plain calls' whole-process CPU, median over the rounds`,
   };
   try {
     // Start-up work (the first-start seed) done: under a tenth of a core over two seconds.
@@ -445,8 +529,12 @@ export default async function bench(args: string[]): Promise<unknown> {
     result.levels = levels;
     result.summary = levels.map((l) => ({
       calls: l.calls,
-      addedCpuPct: (l.addedCpuPct as { total: number | null }).total,
+      medianCores: l.medianCores,
+      addedMainThreadPctOfPlainTotal: l.addedMainThreadPctOfPlainTotal,
+      addedMainThreadMsPerIvrEvent: l.addedMainThreadMsPerIvrEvent,
+      addedTotalPct: l.addedTotalPct,
       meetsTarget: l.meetsTarget,
+      everyRoundMeetsTarget: l.everyRoundMeetsTarget,
     }));
   } finally {
     result.loadAverageAtEnd = os.loadavg().map((l) => round(l));

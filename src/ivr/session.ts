@@ -3,12 +3,13 @@ import { errorPrompt } from './error-prompts';
 import { ivrError } from './errors';
 import type { IvrEventMap, IvrEventSink, IvrEventType, SessionOutcome } from './events';
 import { type Expr, type ExprEnv, evaluate, parseExpr, type Value } from './expr';
-import type { Flow } from './flow';
+import type { Flow, Step } from './flow';
 import type { IvrAuth, IvrCustomer, IvrPorts, VerificationLevel } from './ports';
 import {
   callPort,
   type Effect,
   type EffectResult,
+  type Gen,
   type InputSpec,
   type StepContext,
   type StepEnd,
@@ -189,6 +190,7 @@ export class IvrSession {
   private stepsWithoutWait = 0;
   private readonly startedAt: number;
   private outcomeValue: SessionOutcome | null = null;
+  private access: SessionAccess | null = null;
 
   constructor(private readonly options: SessionOptions) {
     this.id = options.id;
@@ -744,106 +746,74 @@ export class IvrSession {
   }
 
   private context(frame: Frame, stepId: string): StepContext {
-    const session = this;
-    const options = this.options;
     const step = frame.flow.steps[stepId];
     if (!step) throw ivrError('IVR_INTERNAL', `flow ${frame.flow.id} has no step ${stepId}`);
-    const stepPath = this.qualified(frame, stepId);
-    const env: ExprEnv = {
-      lookup: (name) => session.lookup(name),
-      local: () => localParts(options.clock.now(), options.timeZone),
-      isHoliday: (date) => options.ports.calendar.isHoliday(date),
-    };
-    const ctx: StepContext = {
+    this.access ??= this.sessionAccess();
+    return new StepScope(this.access, frame.flow, stepId, this.qualified(frame, stepId), step);
+  }
+
+  /** The session's side of every step's context, made once (see `StepScope`). */
+  private sessionAccess(): SessionAccess {
+    const options = this.options;
+    return {
       sessionId: this.id,
       callId: this.callId,
       callerNumber: options.callerNumber,
-      flow: frame.flow,
-      stepId,
-      stepPath,
-      step,
       ports: options.ports,
-      get lang() {
-        return session.language;
-      },
-      get customer() {
-        return session.customerValue;
-      },
-      get auth() {
-        return session.authValue;
-      },
-      get verification() {
-        return session.verification;
-      },
       portTimeoutMs: options.portTimeoutMs,
-      get path() {
-        return session.pathValue;
+      timeZone: options.timeZone,
+      env: {
+        lookup: (name) => this.lookup(name),
+        local: () => localParts(options.clock.now(), options.timeZone),
+        isHoliday: (date) => options.ports.calendar.isHoliday(date),
       },
-      evaluate: (source) => evaluate(compiled(source), env),
-      get: (name) => session.vars.get(name),
+      lang: () => this.language,
+      customer: () => this.customerValue,
+      auth: () => this.authValue,
+      verification: () => this.verification,
+      path: () => this.pathValue,
+      get: (name) => this.vars.get(name),
       set: (name, value) => {
-        session.secrets.delete(name);
-        session.vars.set(name, value);
+        this.secrets.delete(name);
+        this.vars.set(name, value);
       },
       setSecret: (name, value) => {
-        session.vars.delete(name);
-        session.secrets.set(name, value);
+        this.vars.delete(name);
+        this.secrets.set(name, value);
       },
       takeSecret: (name) => {
-        const value = session.secrets.get(name);
-        session.secrets.delete(name);
+        const value = this.secrets.get(name);
+        this.secrets.delete(name);
         return value;
       },
       setLanguage: (lang) => {
-        session.language = lang;
+        this.language = lang;
       },
       identify: (customer, auth) => {
-        session.customerValue = customer;
-        session.authValue = auth;
-        session.emit('ivr.customer.identified', {
-          sessionId: session.id,
+        this.customerValue = customer;
+        this.authValue = auth;
+        this.emit('ivr.customer.identified', {
+          sessionId: this.id,
           customerId: customer.id,
           level: auth.level,
         });
       },
-      idempotencyKey: () => `ivr:${session.id}:${stepPath}:${session.visits.get(stepPath) ?? 1}`,
+      visits: (stepPath) => this.visits.get(stepPath) ?? 1,
       serviceDone: (name) => {
-        session.services.push(name);
+        this.services.push(name);
       },
-      markHandOver: (kind) => {
-        session.handOver = { kind, at: stepPath };
+      markHandOver: (kind, at) => {
+        this.handOver = { kind, at };
       },
-      *pauseRecording(reason) {
-        try {
-          yield* callPort(ctx, 'recording.pause', () =>
-            options.ports.recording.pause({ sessionId: session.id, callId: session.callId, reason }),
-          );
-        } catch (error) {
-          // It may still pause later: ask for a resume so the rest of the call is recorded.
-          options.ports.recording
-            .resume({ sessionId: session.id, callId: session.callId })
-            .catch((failure: unknown) =>
-              options.reportError(failure, `resuming the recording of ${session.callId}`),
-            );
-          throw ivrError(
-            'IVR_RECORDING_PAUSE_FAILED',
-            'the recording could not be paused for a secret entry',
-            error,
-          );
-        }
-        session.recordingPaused = reason;
-        session.emit('ivr.recording.paused', { sessionId: session.id, callId: session.callId, reason });
+      recordingPaused: (reason) => {
+        this.recordingPaused = reason;
+        this.emit('ivr.recording.paused', { sessionId: this.id, callId: this.callId, reason });
       },
-      resumeRecording: () => session.resumeRecording(),
-      emit: (type, payload) => session.emit(type, payload),
-      localTime: (epochMs) => {
-        const parts = localParts(epochMs, options.timeZone);
-        return { date: parts.date, time: parts.time };
-      },
+      resumeRecording: () => this.resumeRecording(),
+      emit: (type, payload) => this.emit(type, payload),
       now: () => options.clock.now(),
       report: (error, context) => options.reportError(error, context),
     };
-    return ctx;
   }
 
   private lookup(name: string): Value | undefined {
@@ -866,5 +836,155 @@ export class IvrSession {
     if (this.secrets.has(name))
       throw ivrError('IVR_EXPR_SECRET', `"${name}" holds a masked entry and cannot be read`);
     return this.vars.get(name);
+  }
+}
+
+/**
+ * What a step context reads and changes of its session: closures over the session's private
+ * state, made once per session and shared by the contexts of all its steps.
+ */
+interface SessionAccess {
+  readonly sessionId: string;
+  readonly callId: string;
+  readonly callerNumber: string | null;
+  readonly ports: IvrPorts;
+  readonly portTimeoutMs: number;
+  readonly timeZone: string;
+  readonly env: ExprEnv;
+  lang(): Lang;
+  customer(): IvrCustomer | null;
+  auth(): IvrAuth | null;
+  verification(): VerificationLevel;
+  path(): readonly string[];
+  get(name: string): Value | undefined;
+  set(name: string, value: Value): void;
+  setSecret(name: string, value: string): void;
+  takeSecret(name: string): string | undefined;
+  setLanguage(lang: Lang): void;
+  identify(customer: IvrCustomer, auth: IvrAuth): void;
+  /** How many times the session has entered the step at this path (1 on the first visit). */
+  visits(stepPath: string): number;
+  serviceDone(name: string): void;
+  markHandOver(kind: 'agent' | 'callback', at: string): void;
+  /** The recording is paused for a secret entry: remembered (to resume at the end) and announced. */
+  recordingPaused(reason: 'pin' | 'card-number'): void;
+  resumeRecording(): void;
+  emit<K extends IvrEventType>(type: K, payload: IvrEventMap[K]): void;
+  now(): number;
+  report(error: unknown, context: string): void;
+}
+
+/**
+ * One step's context: the step, and its session through `SessionAccess`. A class, so that a
+ * step (several per key press on every call) costs one small object rather than a fresh set
+ * of some twenty closures; steps call its methods on it (`ctx.set(…)`), never detached.
+ */
+class StepScope implements StepContext {
+  constructor(
+    private readonly session: SessionAccess,
+    readonly flow: Flow,
+    readonly stepId: string,
+    readonly stepPath: string,
+    readonly step: Step,
+  ) {}
+
+  get sessionId(): string {
+    return this.session.sessionId;
+  }
+  get callId(): string {
+    return this.session.callId;
+  }
+  get callerNumber(): string | null {
+    return this.session.callerNumber;
+  }
+  get ports(): IvrPorts {
+    return this.session.ports;
+  }
+  get portTimeoutMs(): number {
+    return this.session.portTimeoutMs;
+  }
+  get lang(): Lang {
+    return this.session.lang();
+  }
+  get customer(): IvrCustomer | null {
+    return this.session.customer();
+  }
+  get auth(): IvrAuth | null {
+    return this.session.auth();
+  }
+  get verification(): VerificationLevel {
+    return this.session.verification();
+  }
+  get path(): readonly string[] {
+    return this.session.path();
+  }
+
+  evaluate(source: string): Value {
+    return evaluate(compiled(source), this.session.env);
+  }
+  get(name: string): Value | undefined {
+    return this.session.get(name);
+  }
+  set(name: string, value: Value): void {
+    this.session.set(name, value);
+  }
+  setSecret(name: string, value: string): void {
+    this.session.setSecret(name, value);
+  }
+  takeSecret(name: string): string | undefined {
+    return this.session.takeSecret(name);
+  }
+  setLanguage(lang: Lang): void {
+    this.session.setLanguage(lang);
+  }
+  identify(customer: IvrCustomer, auth: IvrAuth): void {
+    this.session.identify(customer, auth);
+  }
+  idempotencyKey(): string {
+    return `ivr:${this.session.sessionId}:${this.stepPath}:${this.session.visits(this.stepPath)}`;
+  }
+  serviceDone(name: string): void {
+    this.session.serviceDone(name);
+  }
+  markHandOver(kind: 'agent' | 'callback'): void {
+    this.session.markHandOver(kind, this.stepPath);
+  }
+
+  *pauseRecording(reason: 'pin' | 'card-number'): Gen<void> {
+    const { session } = this;
+    const recording = session.ports.recording;
+    try {
+      yield* callPort(this, 'recording.pause', () =>
+        recording.pause({ sessionId: session.sessionId, callId: session.callId, reason }),
+      );
+    } catch (error) {
+      // It may still pause later: ask for a resume so the rest of the call is recorded.
+      recording
+        .resume({ sessionId: session.sessionId, callId: session.callId })
+        .catch((failure: unknown) => session.report(failure, `resuming the recording of ${session.callId}`));
+      throw ivrError(
+        'IVR_RECORDING_PAUSE_FAILED',
+        'the recording could not be paused for a secret entry',
+        error,
+      );
+    }
+    session.recordingPaused(reason);
+  }
+
+  resumeRecording(): void {
+    this.session.resumeRecording();
+  }
+  emit<K extends IvrEventType>(type: K, payload: IvrEventMap[K]): void {
+    this.session.emit(type, payload);
+  }
+  localTime(epochMs: number): { date: string; time: string } {
+    const parts = localParts(epochMs, this.session.timeZone);
+    return { date: parts.date, time: parts.time };
+  }
+  now(): number {
+    return this.session.now();
+  }
+  report(error: unknown, context: string): void {
+    this.session.report(error, context);
   }
 }

@@ -65,3 +65,49 @@ describe.each(dialects)('event log batched appends on %s', (dialect) => {
     expect((await slow.readAfter(0)).map((e) => e.payload)).toEqual([{ n: 9 }]);
   });
 });
+
+describe('event log on SQLite', () => {
+  it('writes its batch only once a transaction open on the store has committed, numbered after its rows', async () => {
+    const store = await freshStore('sqlite');
+    open.push(store);
+    const log = new EventLog(store, 60_000);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const other = store.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('events')
+        .values({
+          id: 'other',
+          type: 'test.other',
+          at: 1,
+          audience: 'all',
+          subject_user_id: null,
+          actor: null,
+          payload: '{}',
+        })
+        .execute();
+      await held;
+    });
+    const appended = log.append(newEvent(1));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    await other;
+    expect(await appended).toBe(2);
+    expect((await log.readAfter(0)).map((e) => e.type)).toEqual(['test.other', 'test.step']);
+  });
+
+  it('rejects every event of a batch that cannot be written, and writes none of them', async () => {
+    const store = await freshStore('sqlite');
+    open.push(store);
+    const log = new EventLog(store, 60_000);
+    const first = newEvent(1);
+    const results = await Promise.allSettled([
+      log.append(first, { batched: true }),
+      log.append({ ...newEvent(2), id: first.id }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(await log.lastSeq()).toBe(0);
+  });
+});

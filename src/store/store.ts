@@ -31,11 +31,17 @@ export interface Store {
   readonly dialect: Dialect;
   /** A short description for logs: the SQLite path or the PostgreSQL host/database (never the password). */
   readonly describe: string;
+  /**
+   * The SQLite database under `db`, for a hot path that keeps its own prepared statements (the
+   * event log's inserts). Use it only while holding the one connection (`db.connection()`), so
+   * that no Kysely transaction is open on it meanwhile. Absent on PostgreSQL.
+   */
+  readonly sqlite?: SqliteDatabase.Database;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-function openSqlite(file: string): { db: Db; describe: string } {
+function openSqlite(file: string): { db: Db; describe: string; sqlite: SqliteDatabase.Database } {
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const database = new SqliteDatabase(file);
   // WAL lets readers run beside the writer; synchronous=FULL makes every acknowledged commit
@@ -47,6 +53,7 @@ function openSqlite(file: string): { db: Db; describe: string } {
   return {
     db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }),
     describe: `sqlite:${file}`,
+    sqlite: database,
   };
 }
 
@@ -64,10 +71,11 @@ function openPostgres(url: string, max: number): { db: Db; describe: string } {
 /** Opens the store and brings its schema up to date. */
 export async function openStore(options: StoreOptions): Promise<Store> {
   const dialect: Dialect = options.databaseUrl ? 'postgres' : 'sqlite';
-  const { db, describe } =
+  const opened: { db: Db; describe: string; sqlite?: SqliteDatabase.Database } =
     dialect === 'postgres'
       ? openPostgres(options.databaseUrl!, options.maxConnections ?? 10)
       : openSqlite(options.sqlitePath ?? ':memory:');
+  const { db, describe } = opened;
   try {
     await migrateToLatest(db as Kysely<unknown>, dialect);
   } catch (error) {
@@ -87,6 +95,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     db,
     dialect,
     describe,
+    ...(opened.sqlite ? { sqlite: opened.sqlite } : {}),
     async ping() {
       if (closed) throw new TellerError('STORE_CLOSED', 'unavailable', 'the store is closed');
       await sql`select 1`.execute(db);
