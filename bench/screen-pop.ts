@@ -179,6 +179,8 @@ export default async function screenPop(args: string[]) {
     const missed: string[] = [];
     const interactionFetch: number[] = [];
     const customerFetch: number[] = [];
+    const customerStart: number[] = [];
+    const customerToRender: number[] = [];
     for (let i = 0; i < offers + warmup; i++) {
       const customerId = customerIds[i % customerIds.length]!;
       const before = await page.evaluate(
@@ -206,20 +208,22 @@ export default async function screenPop(args: string[]) {
           const { performance } = globalThis as unknown as PageGlobal;
           const measure = performance.getEntriesByName('teller:screen-pop').at(-1)!;
           const end = measure.startTime + measure.duration;
-          // The two reads the pop waits for, one after the other: the interaction, then the 360° view.
+          // The two reads the offer starts side by side: the interaction and the 360° view. The pop
+          // waits only for the 360° read, so the interaction read may still be under way at the end.
           // (No named inner functions here: tsx would wrap them in a helper the page does not have.)
-          const took: (number | null)[] = [];
-          for (const part of ['/api/v1/interactions/', '/api/v1/customers/']) {
-            const r = performance
+          const reads = ['/api/v1/interactions/', '/api/v1/customers/'].map((part) =>
+            performance
               .getEntriesByType('resource')
-              .find((e) => e.name.includes(part) && e.startTime >= measure.startTime && e.responseEnd <= end);
-            took.push(r ? r.responseEnd - r.startTime : null);
-          }
+              .find((e) => e.name.includes(part) && e.startTime >= measure.startTime),
+          );
+          const customer = reads[1];
           const result = {
             duration: measure.duration,
             renderedAt: performance.timeOrigin + end,
-            interactionMs: took[0] ?? null,
-            customerMs: took[1] ?? null,
+            interactionMs: reads[0] ? reads[0].responseEnd - reads[0].startTime : null,
+            customerMs: customer ? customer.responseEnd - customer.startTime : null,
+            customerStartMs: customer ? customer.startTime - measure.startTime : null,
+            customerToRenderMs: customer ? end - customer.responseEnd : null,
           };
           performance.clearResourceTimings();
           return result;
@@ -228,6 +232,8 @@ export default async function screenPop(args: string[]) {
           pops.push(entry.duration);
           if (entry.interactionMs !== null) interactionFetch.push(entry.interactionMs);
           if (entry.customerMs !== null) customerFetch.push(entry.customerMs);
+          if (entry.customerStartMs !== null) customerStart.push(entry.customerStartMs);
+          if (entry.customerToRenderMs !== null) customerToRender.push(entry.customerToRenderMs);
           const at = offeredAt.get(id);
           if (at !== undefined) serverToRender.push(entry.renderedAt - clock.offsetMs - at);
         }
@@ -253,6 +259,10 @@ export default async function screenPop(args: string[]) {
       /** Inside the pop, as the page's resource timing saw them (request start → response end). */
       getInteractionMs: summary(interactionFetch),
       getCustomer360Ms: summary(customerFetch),
+      /** Offer event received → the 360° read's request start (the renders before it, if any). */
+      customer360StartMs: summary(customerStart),
+      /** The 360° read's response end → the header laid out (parse, React renders, layout). */
+      customer360ToRenderMs: summary(customerToRender),
       clock: { browserMinusServerMs: Math.round(clock.offsetMs * 100) / 100, roundTripMs: clock.roundTripMs },
       metTarget: pop.p95 < TARGET_P95_MS && summary(serverToRender).p95 < TARGET_P95_MS,
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', load1: os.loadavg()[0] },

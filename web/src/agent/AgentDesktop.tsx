@@ -1,5 +1,5 @@
 import { Alert, Badge, Col, Row, Typography } from 'antd';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { memo, useCallback, useDeferredValue, useEffect, useRef, useState } from 'react';
 import { api } from '../api/client';
 import type { CustomerProfile, QueueView, User } from '../api/types';
 import { useSession } from '../app/session';
@@ -22,6 +22,14 @@ interface PerContact {
   verification: ContactVerification;
   poppedProfile: CustomerProfile | null;
 }
+
+// An offer re-renders the desktop several times within a few tens of milliseconds (the offer
+// event, the interaction read, the 360° read), on the screen pop's path. These parts do not change
+// with a pop, so they skip those renders (the state select's list even forces a layout on each).
+const StateControlPart = memo(StateControl);
+const CallControlsPart = memo(CallControls);
+const MyStatsPart = memo(MyStats);
+const ContactContextPart = memo(ContactContext);
 
 function freshContact(interactionId: string | null): PerContact {
   return {
@@ -57,7 +65,9 @@ export function AgentDesktop({ user }: { user: User }) {
   const interactionId = interactionOf(state) ?? desk.offer?.interactionId ?? null;
   const contact = desk.contact && desk.contact.interactionId === interactionId ? desk.contact : null;
   const data = contact?.interaction?.data;
-  const popped = contact?.interaction?.customerId ?? data?.customerId ?? null;
+  // The offer names the customer, so the pop need not wait for the interaction record (nor fail
+  // without one, for a contact queued by id only); the record's customer, once read, comes first.
+  const popped = contact?.interaction?.customerId ?? data?.customerId ?? contact?.offeredCustomerId ?? null;
 
   // What the agent did in this contact; a new contact starts afresh (reset while rendering, the
   // React way to reset state when a value changes).
@@ -94,12 +104,17 @@ export function AgentDesktop({ user }: { user: User }) {
       ? (desk.offer ?? {
           interactionId: state.interactionId,
           queueId: contact?.interaction?.queueId ?? contact?.queueId ?? '',
+          customerId: popped,
           waitedMs: 0,
           offerDeadline: state.offerDeadline,
           receivedAt: performance.now(),
         })
       : null;
 
+  /**
+   * Called once the 360° header (name and tier) of `profile` is laid out (Customer360View): the
+   * end of the screen-pop measure, which starts as the offer event arrives (useAgentDesk).
+   */
   const onRendered = useCallback(
     (profile: CustomerProfile) => {
       if (profile.id !== popped) return;
@@ -144,10 +159,23 @@ export function AgentDesktop({ user }: { user: User }) {
     desk.clearOffer();
   };
 
-  const endContact = async () => {
-    if (state?.kind !== 'busy' || !interactionId) return;
-    await desk.act(() => api.release(interactionId));
-  };
+  const busyWith = state?.kind === 'busy' ? interactionId : null;
+  const { act } = desk;
+  const endContact = useCallback(async () => {
+    if (!busyWith) return;
+    await act(() => api.release(busyWith));
+  }, [busyWith, act]);
+  const { rememberSipPassword } = session;
+  const connectPhone = useCallback(
+    (secret: string) => {
+      rememberSipPassword(secret);
+      setPassword(secret);
+    },
+    [rememberSipPassword],
+  );
+
+  // How the contact got here is not on the screen pop's path: it renders after the customer's header.
+  const shownContact = useDeferredValue(contact);
 
   const customerLabel =
     poppedProfile && poppedProfile.id === popped
@@ -160,7 +188,7 @@ export function AgentDesktop({ user }: { user: User }) {
         {desk.notAnAgent ? (
           <Alert type="info" showIcon title={t('agent.notAnAgent')} />
         ) : (
-          <StateControl
+          <StateControlPart
             stats={desk.stats}
             stateSince={desk.stateSince}
             clockOffset={desk.clockOffset}
@@ -192,24 +220,21 @@ export function AgentDesktop({ user }: { user: User }) {
               onDecline={() => void decline()}
             />
           )}
-          <CallControls
+          <CallControlsPart
             phone={phone}
             snapshot={snapshot}
-            interactionId={state?.kind === 'busy' ? interactionId : null}
+            interactionId={busyWith}
             queues={queues}
             extension={user.extension}
-            onConnectPhone={(secret) => {
-              session.rememberSipPassword(secret);
-              setPassword(secret);
-            }}
+            onConnectPhone={connectPhone}
             onEndContact={endContact}
           />
-          {contact && (
-            <ContactContext
-              contact={contact}
+          {shownContact && (
+            <ContactContextPart
+              contact={shownContact}
               queueName={
-                (contact.interaction?.queueId ?? contact.queueId)
-                  ? queueName(contact.interaction?.queueId ?? contact.queueId)
+                (shownContact.interaction?.queueId ?? shownContact.queueId)
+                  ? queueName(shownContact.interaction?.queueId ?? shownContact.queueId)
                   : null
               }
               verificationLevel={verification.level}
@@ -229,7 +254,7 @@ export function AgentDesktop({ user }: { user: User }) {
               }}
             />
           )}
-          <MyStats stats={desk.stats} />
+          <MyStatsPart stats={desk.stats} />
         </Col>
         <Col xs={24} xl={15}>
           <CustomerPanel

@@ -1,11 +1,11 @@
 import { Button, Card, Skeleton } from 'antd';
-import { useCallback, useEffect, useLayoutEffect, useState } from 'react';
-import { api } from '../api/client';
+import { useCallback, useEffect, useState } from 'react';
 import type { Customer360, CustomerProfile } from '../api/types';
 import { ProblemAlert } from '../common/ProblemAlert';
 import { useI18n } from '../i18n/i18n';
 import { Customer360View } from './Customer360View';
 import { CustomerSearch } from './CustomerSearch';
+import { customer360 } from './prefetch';
 import type { ContactVerification } from './verification';
 
 export interface CustomerPanelProps {
@@ -15,7 +15,7 @@ export interface CustomerPanelProps {
   callerNumber: string | null;
   onSelect(customerId: string | null): void;
   onVerified(verification: ContactVerification): void;
-  /** Called once the 360° view of a popped customer is on screen (screen-pop timing). */
+  /** Called once the 360° header (name, tier) of the customer is laid out (screen-pop timing). */
   onRendered?(profile: CustomerProfile): void;
 }
 
@@ -30,7 +30,8 @@ export function CustomerPanel(props: CustomerPanelProps) {
     if (!customerId) return;
     setError(null);
     try {
-      const loaded = await api.customer(customerId, interactionId ?? undefined);
+      // The read the offer started, if it is for this customer and contact (prefetch.ts).
+      const loaded = await customer360(customerId, interactionId);
       setView(loaded);
     } catch (e) {
       setError(e);
@@ -41,10 +42,6 @@ export function CustomerPanel(props: CustomerPanelProps) {
     setView(null);
     void load();
   }, [load]);
-
-  useLayoutEffect(() => {
-    if (view && onRendered) onRendered(view.profile);
-  }, [view, onRendered]);
 
   return (
     <Card
@@ -65,12 +62,14 @@ export function CustomerPanel(props: CustomerPanelProps) {
       {error !== null && <ProblemAlert error={error} title={t('customer.loadFailed')} />}
       {view && (
         <Customer360View
+          key={view.profile.id}
           view={view}
           interactionId={interactionId}
           verification={props.verification}
           callerNumber={props.callerNumber}
           onVerified={props.onVerified}
           onChanged={() => void load()}
+          {...(onRendered ? { onHeaderLaidOut: onRendered } : {})}
         />
       )}
     </Card>

@@ -1,11 +1,10 @@
 import { Button, Card, Form, Input, Progress, Select, Space, Typography } from 'antd';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from '../api/client';
 import { formatDuration } from '../common/format';
 import { ProblemAlert } from '../common/ProblemAlert';
 import { useNow } from '../common/useNow';
 import { useI18n } from '../i18n/i18n';
-import { wrapUpCodes } from './reasons';
 
 interface Fields {
   code: string;
@@ -23,7 +22,8 @@ export interface WrapUpPanelProps {
 
 /**
  * After-contact work: the wrap-up code and a summary go on the customer's timeline (the code as
- * its outcome), then the ACD is told the work is done. The timer shows what is left before the
+ * its outcome), then the ACD is told the work is done, with the code (it goes on the interaction's
+ * record and in the completed event). The codes are the ACD's list, the one it checks. The timer shows what is left before the
  * ACD ends the wrap-up by itself; the agent may ask for 30 seconds more.
  */
 export function WrapUpPanel({
@@ -40,8 +40,26 @@ export function WrapUpPanel({
   const [busy, setBusy] = useState(false);
   const left = Math.max(0, deadline - now);
   const [total] = useState(() => Math.max(1, deadline - now));
+  // undefined while read; null when the ACD takes any code (then the agent types one).
+  const [codes, setCodes] = useState<string[] | null | undefined>(undefined);
+
+  useEffect(() => {
+    let live = true;
+    api
+      .wrapUpCodes()
+      .then((r) => {
+        if (live) setCodes(r.codes);
+      })
+      .catch((e: unknown) => {
+        if (live) setError(e);
+      });
+    return () => {
+      live = false;
+    };
+  }, []);
 
   const finish = async (fields: Fields) => {
+    const code = fields.code.trim();
     setBusy(true);
     setError(null);
     try {
@@ -56,12 +74,12 @@ export function WrapUpPanel({
               ? channel
               : 'voice',
           direction: 'inbound',
-          summary: fields.summary?.trim() || tOr(`wrapup.${fields.code}`, fields.code),
-          outcome: fields.code,
+          summary: fields.summary?.trim() || tOr(`wrapup.${code}`, code),
+          outcome: code,
           interactionId,
         });
       }
-      await api.endWrapUp(interactionId);
+      await api.endWrapUp(interactionId, code);
       onDone();
     } catch (e) {
       setError(e);
@@ -95,9 +113,16 @@ export function WrapUpPanel({
         <Form.Item
           name="code"
           label={t('wrapup.code')}
-          rules={[{ required: true, message: t('wrapup.codeRequired') }]}
+          rules={[{ required: true, whitespace: true, message: t('wrapup.codeRequired') }]}
         >
-          <Select options={wrapUpCodes.map((code) => ({ value: code, label: t(`wrapup.${code}`) }))} />
+          {codes === null ? (
+            <Input maxLength={100} />
+          ) : (
+            <Select
+              loading={codes === undefined}
+              options={(codes ?? []).map((code) => ({ value: code, label: tOr(`wrapup.${code}`, code) }))}
+            />
+          )}
         </Form.Item>
         <Form.Item name="summary" label={t('wrapup.summary')}>
           <Input.TextArea rows={2} maxLength={500} />

@@ -3,14 +3,17 @@
  * current by the `acd.*` events about me; the offer ringing now; the contact I hold and what
  * the IVR attached to it (GET /api/v1/interactions/{id}).
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { startTransition, useCallback, useEffect, useRef, useState } from 'react';
 import { ApiProblem, api } from '../api/client';
 import { useEventStream } from '../api/events';
 import type { AgentState, AgentStatistics, Interaction, TellerEvent } from '../api/types';
+import { prefetchCustomer } from './prefetch';
 
 export interface Offer {
   interactionId: string;
   queueId: string;
+  /** The customer the ACD offers the contact for, by id; null when it does not know. */
+  customerId: string | null;
   waitedMs: number;
   offerDeadline: number | null;
   /** performance.now() when the offer event arrived, for the screen-pop timing mark. */
@@ -21,6 +24,8 @@ export interface ContactState {
   interactionId: string;
   /** The queue it came from, as the offer said (the interaction record may not be readable). */
   queueId: string | null;
+  /** The customer as the offer said, to pop before (or without) the interaction record. */
+  offeredCustomerId: string | null;
   interaction: Interaction | null;
   error: unknown;
   loading: boolean;
@@ -50,6 +55,8 @@ export function useAgentDesk(userId: string) {
   const [contact, setContact] = useState<ContactState | null>(null);
   const [error, setError] = useState<unknown>(null);
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  /** The contact being read or held, so its offer (often just after the state change) reads it once. */
+  const contactId = useRef<string | null>(null);
 
   /** True when the ACD has no agent record for this user (a supervisor with a phone, say). */
   const [notAnAgent, setNotAnAgent] = useState(false);
@@ -82,11 +89,34 @@ export function useAgentDesk(userId: string) {
     };
   }, [refresh]);
 
-  const loadContact = useCallback(async (interactionId: string, queueId: string | null = null) => {
-    setContact({ interactionId, queueId, interaction: null, error: null, loading: true });
+  const loadContact = useCallback(async (interactionId: string, offer: Offer | null = null) => {
+    if (contactId.current === interactionId) {
+      // Read already (the state change that reserved me came first): add what the offer says.
+      if (offer) {
+        setContact((c) =>
+          c?.interactionId === interactionId
+            ? { ...c, queueId: offer.queueId, offeredCustomerId: offer.customerId }
+            : c,
+        );
+      }
+      return;
+    }
+    contactId.current = interactionId;
+    setContact({
+      interactionId,
+      queueId: offer?.queueId ?? null,
+      offeredCustomerId: offer?.customerId ?? null,
+      interaction: null,
+      error: null,
+      loading: true,
+    });
     try {
       const interaction = await api.interaction(interactionId);
-      setContact((c) => (c?.interactionId === interactionId ? { ...c, interaction, loading: false } : c));
+      // A transition: the 360° read, started at the same time, goes first when it lands during
+      // this render (the screen pop waits for the customer's header, not for this record).
+      startTransition(() =>
+        setContact((c) => (c?.interactionId === interactionId ? { ...c, interaction, loading: false } : c)),
+      );
     } catch (e) {
       setContact((c) => (c?.interactionId === interactionId ? { ...c, error: e, loading: false } : c));
     }
@@ -105,18 +135,23 @@ export function useAgentDesk(userId: string) {
           if (event.payload.agentId !== userId) return;
           setStats((s) => (s ? { ...s, presence: event.payload.presence } : s));
           return;
-        case 'acd.interaction.offered':
+        case 'acd.interaction.offered': {
           if (event.payload.agentId !== userId) return;
           performance.mark('teller:offer-received');
-          setOffer({
+          const offer: Offer = {
             interactionId: event.payload.interactionId,
             queueId: event.payload.queueId,
+            customerId: event.payload.customerId,
             waitedMs: event.payload.waitedMs,
             offerDeadline: event.payload.offerDeadline,
             receivedAt: performance.now(),
-          });
-          void loadContact(event.payload.interactionId, event.payload.queueId);
+          };
+          // Both reads the pop waits for start here, side by side, before any render.
+          if (offer.customerId) prefetchCustomer(offer.customerId, offer.interactionId);
+          void loadContact(offer.interactionId, offer);
+          setOffer(offer);
           return;
+        }
         case 'acd.interaction.connected':
         case 'acd.interaction.requeued':
           if (event.payload.agentId !== userId) return;
@@ -174,6 +209,7 @@ export function useAgentDesk(userId: string) {
   }, []);
 
   const clearContact = useCallback(() => {
+    contactId.current = null;
     setContact(null);
     setOffer(null);
   }, []);

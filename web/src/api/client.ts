@@ -179,8 +179,13 @@ export const api = {
     request<{ deadline: number }>('POST', `/acd/interactions/${enc(interactionId)}/wrap-up/extend`, {
       body: { byMs },
     }),
-  endWrapUp: (interactionId: string) =>
-    request<AgentStatistics>('POST', `/acd/interactions/${enc(interactionId)}/wrap-up/end`),
+  /** With the agent's wrap-up code, which the ACD checks against its list and puts on the record. */
+  endWrapUp: (interactionId: string, wrapUpCode?: string) =>
+    request<AgentStatistics>('POST', `/acd/interactions/${enc(interactionId)}/wrap-up/end`, {
+      ...(wrapUpCode === undefined ? {} : { body: { wrapUpCode } }),
+    }),
+  /** The codes an agent may end a contact with; null when the ACD takes any code. */
+  wrapUpCodes: () => request<{ codes: string[] | null }>('GET', '/acd/wrap-up-codes'),
 
   // ---- ACD: queues and agents (supervisors, admins) ----
   queues: () => request<{ queues: QueueView[] }>('GET', '/acd/queues'),

@@ -429,6 +429,9 @@ export interface EventPayloads {
     interactionId: string;
     queueId: string;
     agentId: string;
+    /** The customer's id only (never a name): the desktop starts the 360° read with it. */
+    customerId: string | null;
+    channel: QueueConfig['channel'];
     offerDeadline: number | null;
     waitedMs: number;
     at: number;
