@@ -91,6 +91,8 @@ export class IvrLine implements CallApplication {
   private readonly byCall = new Map<string, LineCall>();
   /** The id of the session being started: the engine asks for it while `start` runs. */
   private starting: string | null = null;
+  /** Lines with a barge-in stop to send on the next turn unless a prompt replaces it first. */
+  private stopping: LineCall[] = [];
   /** Queue updates for calls that left while parked, still being written. */
   private readonly leaving = new Set<Promise<void>>();
 
@@ -296,15 +298,23 @@ export class IvrLine implements CallApplication {
     if (!line || line.playbackId !== request.playbackId || !line.call.live) return;
     line.playbackId = null;
     line.stopPending = true;
-    setImmediate(() => {
-      if (!line.stopPending || !line.call.live) return;
+    this.stopping.push(line);
+    // One immediate for all the lines' stops of this turn, not one per key.
+    if (this.stopping.length === 1) setImmediate(this.sendStops);
+  }
+
+  private readonly sendStops = (): void => {
+    const lines = this.stopping;
+    this.stopping = [];
+    for (const line of lines) {
+      if (!line.stopPending || !line.call.live) continue;
       line.stopPending = false;
       line.call.stopPlayback().catch((error: unknown) => {
         if (line.call.live)
           this.o.logger.warn({ err: error, callId: line.call.id }, 'IVR prompt not stopped');
       });
-    });
-  }
+    }
+  };
 
   private finished(request: { sessionId: string; playbackId: string }, error: unknown): void {
     // The session ignores the end of a playback it no longer waits for (stopped, replaced).

@@ -14,7 +14,7 @@ export interface EventMeta {
   /** The user or system part that caused the change. */
   actor?: string;
   /**
-   * The event may wait up to the sink's batch window (a fraction of a second) to share one
+   * The event may wait up to the sink's batch window (up to a second) to share one
    * commit with others, and is delivered once written, like any event. For high-rate telemetry
    * (an IVR's steps and prompts, several per key press) where a commit — an fsync — per turn
    * would cost more than the event is worth. An event published without it takes every

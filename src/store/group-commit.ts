@@ -1,4 +1,4 @@
-interface Pending<T, R> {
+export interface Pending<T, R> {
   item: T;
   resolve(result: R): void;
   reject(error: unknown): void;
@@ -23,13 +23,16 @@ export class GroupCommit<T, R> {
   ) {}
 
   submit(item: T): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
-      if (!this.running) {
-        this.running = true;
-        setImmediate(() => void this.drain());
-      }
-    });
+    return new Promise<R>((resolve, reject) => this.enqueue({ item, resolve, reject }));
+  }
+
+  /** `submit` for a caller that already holds the settling functions (no second promise per item). */
+  enqueue(pending: Pending<T, R>): void {
+    this.queue.push(pending);
+    if (!this.running) {
+      this.running = true;
+      setImmediate(() => void this.drain());
+    }
   }
 
   /** Settles once everything submitted so far has been written (or has failed). */
