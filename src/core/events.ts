@@ -37,6 +37,8 @@ export interface StoredEvent<Type extends string = string, Payload = unknown> {
 
 export type NewEvent = Omit<StoredEvent, 'seq'>;
 
+const batchedAppend: AppendOptions = { batched: true };
+
 export interface AppendOptions {
   /** The sink may hold the event back for a short while to write it with others (`EventMeta.batched`). */
   batched?: boolean;
@@ -96,10 +98,12 @@ export class EventBus<M extends object> {
       actor: meta.actor ?? null,
       payload,
     };
-    const seq = await this.sink.append(event, meta.batched ? { batched: true } : undefined);
-    const stored = { ...event, seq } as EventOf<M, K>;
-    this.deliver(stored as StoredEvent);
-    return stored;
+    const seq = await this.sink.append(event, meta.batched ? batchedAppend : undefined);
+    // The sink is done with the object once it has answered: it becomes the stored event.
+    const stored = event as StoredEvent;
+    stored.seq = seq;
+    this.deliver(stored);
+    return stored as EventOf<M, K>;
   }
 
   on<K extends keyof M & string>(type: K, listener: EventListener<EventOf<M, K>>): () => void {
@@ -118,12 +122,19 @@ export class EventBus<M extends object> {
   }
 
   private deliver(event: StoredEvent): void {
-    for (const listener of [...(this.byType.get(event.type) ?? []), ...this.everything]) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.reportError(error, `listener of ${event.type} #${event.seq}`);
-      }
+    // The listeners as they stand now: one may subscribe or unsubscribe others while it is told.
+    const typed = this.byType.get(event.type);
+    const some = typed && typed.size > 0 ? [...typed] : null;
+    const any = this.everything.size > 0 ? [...this.everything] : null;
+    if (some) for (const listener of some) this.tell(listener, event);
+    if (any) for (const listener of any) this.tell(listener, event);
+  }
+
+  private tell(listener: EventListener, event: StoredEvent): void {
+    try {
+      listener(event);
+    } catch (error) {
+      this.reportError(error, `listener of ${event.type} #${event.seq}`);
     }
   }
 }
