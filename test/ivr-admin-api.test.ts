@@ -119,6 +119,7 @@ describe('IVR flows and containment through the admin API', () => {
     const listed = await call('GET', '/api/v1/ivr/flows', supervisor);
     expect(listed.status).toBe(200);
     expect(listed.body.flows).toEqual([
+      { flowId: 'agent-verification', name: 'Verification for an agent', latest: 1, active: 1 },
       { flowId: 'authenticate', name: 'Telephone-banking authentication', latest: 1, active: 1 },
       { flowId: 'phone-banking', name: 'Teller Bank telephone banking (8888)', latest: 1, active: 1 },
     ]);

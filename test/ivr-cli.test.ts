@@ -182,9 +182,10 @@ describe('teller ivr on the command line', () => {
     );
     const listed = await teller(data, ['ivr', 'flows', 'list']);
     expect(listed.stdout.split('\n')).toEqual([
-      'FLOW           LATEST  LIVE  NAME',
-      'authenticate        1     1  Telephone-banking authentication',
-      'phone-banking       2     2  Phone banking v2',
+      'FLOW                LATEST  LIVE  NAME',
+      'agent-verification       1     1  Verification for an agent',
+      'authenticate             1     1  Telephone-banking authentication',
+      'phone-banking            2     2  Phone banking v2',
       '',
     ]);
     expect((await teller(data, ['ivr', 'flows', 'rollback', 'phone-banking'])).stdout).toBe(

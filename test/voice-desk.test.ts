@@ -11,7 +11,7 @@ import {
   registerPhone,
   toneBlocks,
 } from './support/phones';
-import { freeUdpPort } from './support/sipp';
+import { freeUdpPort, runSipp, sippFixtures } from './support/sipp';
 import { startTestTeller, type TestTeller } from './support/teller';
 
 /**
@@ -35,6 +35,8 @@ let superToken: string;
 let agentId: string;
 let agentPort: number;
 let superPort: number;
+/** Where the carrier trunk's far end (SIPp) answers the numbers Teller dials out. */
+let trunkPort: number;
 
 async function api<T>(token: string, method: string, url: string, body?: unknown): Promise<T> {
   const response = await teller.call(method, url, { token, ...(body !== undefined ? { body } : {}) });
@@ -85,6 +87,20 @@ function askForAgent(caller: string, voiceSeconds: number): Promise<IvrCall> {
   });
 }
 
+/** agent01 ready for the next contact: any wrap-up ended, Ready again. */
+async function readyAgain(): Promise<void> {
+  await until('agent01 ready again', async () => {
+    const state = teller.acd.engine.agentState(agentId).state;
+    if (state.kind === 'wrap-up') {
+      await api(agentToken, 'POST', `/api/v1/acd/interactions/${state.interactionId}/wrap-up/end`, {});
+    }
+    if (teller.acd.engine.agentState(agentId).state.kind === 'not-ready') {
+      await api(agentToken, 'POST', '/api/v1/acd/me/ready');
+    }
+    return teller.acd.engine.agentState(agentId).state.kind === 'ready';
+  });
+}
+
 /** Media counters of a party's leg in the call (by extension or number). */
 async function leg(callId: string, party: string) {
   return (await teller.calls.legMedia()).find((l) => l.callId === callId && l.party === party);
@@ -98,8 +114,13 @@ function legsOf(callId: string) {
 }
 
 beforeAll(async () => {
+  trunkPort = await freeUdpPort();
   teller = await startTestTeller({
-    env: { TELLER_SIP_TRUSTED_ADDRESSES: '127.0.0.2', TELLER_SIP_DIGEST_ALGORITHMS: 'MD5' },
+    env: {
+      TELLER_SIP_TRUSTED_ADDRESSES: '127.0.0.2',
+      TELLER_SIP_DIGEST_ALGORITHMS: 'MD5',
+      TELLER_SIP_OUTBOUND_TRUNK: `127.0.0.1:${trunkPort}`,
+    },
   });
   agentPort = await freeUdpPort();
   superPort = await freeUdpPort();
@@ -211,11 +232,18 @@ describe('voice contacts: queue → agent phone → supervisor', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'teller-supervise-'));
     const agentEndpoint = legsOf(callId).agent!.endpoint.id;
     const agentRecording = await media.record(agentEndpoint, { path: `${dir}/agent.wav` });
-    const agentStart = Date.now();
+    // The caller's side on a recording of its own too, as short as the others: a long recording
+    // drifts from the wall clock when a loaded media worker skips ticks. (An endpoint has one
+    // recording at a time, so the call's own one ends here.)
+    const callInside = [...teller.calls.calls].find((c) => c.record.id === callId)!;
+    await media.stopRecording(callInside.recordingId!);
+    callInside.recordingId = undefined;
+    const callerRecording = await media.record(legsOf(callId).caller.endpoint.id, {
+      path: `${dir}/caller.wav`,
+    });
 
     /** Phases by wall clock: [start, end) of each mode, read later from the recordings. */
     const phases: Record<string, [number, number]> = {};
-    let supervisorStart = 0;
     let supervisorRecording: Awaited<ReturnType<typeof media.record>> | undefined;
     for (const mode of ['monitor', 'whisper', 'barge'] as const) {
       await api(superToken, 'POST', `/api/v1/calls/${callId}/supervise`, { mode });
@@ -225,14 +253,17 @@ describe('voice contacts: queue → agent phone → supervisor', () => {
         supervisorRecording = await media.record(supervisorLeg.endpoint.id, {
           path: `${dir}/supervisor.wav`,
         });
-        supervisorStart = Date.now();
       }
       await new Promise((resolve) => setTimeout(resolve, 4000));
       phases[mode] = [start, Date.now()];
     }
     expect((await liveCall(callId))?.joined).toEqual([{ party: '1100', mode: 'barge' }]);
+    await media.stopRecording(callerRecording);
+    const callerStop = Date.now();
     await media.stopRecording(agentRecording);
+    const agentStop = Date.now();
     await media.stopRecording(supervisorRecording!);
+    const supervisorStop = Date.now();
 
     // The agent ends the contact on the desktop: every leg is hung up and the agent wraps up.
     const interactionId = (await liveCall(callId))!.interactionId!;
@@ -243,15 +274,16 @@ describe('voice contacts: queue → agent phone → supervisor', () => {
     expect((await supervisorPhone.result).status).toBe(0);
     expect(teller.acd.engine.agentState(agentId).state.kind).toBe('wrap-up');
 
-    const row = await teller.store.db
-      .selectFrom('call_records')
-      .select(['recording_path', 'answered_at'])
-      .where('id', '=', callId)
-      .executeTakeFirstOrThrow();
+    // Each recording's first sample is as long before its stop as the file is long: its start lags
+    // the request by however long the media worker took (more under load), its stop does not.
+    const endingAt = (samples: Int16Array, stoppedAt: number) => ({
+      samples,
+      start: stoppedAt - (samples.length / 8000) * 1000,
+    });
     const heard = {
-      caller: { samples: channelSamples(row.recording_path!, 2), start: Number(row.answered_at) },
-      agent: { samples: channelSamples(`${dir}/agent.wav`, 2), start: agentStart },
-      supervisor: { samples: channelSamples(`${dir}/supervisor.wav`, 2), start: supervisorStart },
+      caller: endingAt(channelSamples(`${dir}/caller.wav`, 2), callerStop),
+      agent: endingAt(channelSamples(`${dir}/agent.wav`, 2), agentStop),
+      supervisor: endingAt(channelSamples(`${dir}/supervisor.wav`, 2), supervisorStop),
     };
     /** Blocks with the tone in the middle of a phase (a second of margin either side). */
     const blocks = (who: keyof typeof heard, mode: string, frequency: number) => {
@@ -280,16 +312,7 @@ describe('voice contacts: queue → agent phone → supervisor', () => {
   }, 300_000);
 
   it('the agent sends the caller to the IVR for her PIN: the agent hears hold music, not her, and gets her back verified', async () => {
-    await until('agent01 ready again', async () => {
-      const state = teller.acd.engine.agentState(agentId).state;
-      if (state.kind === 'wrap-up') {
-        await api(agentToken, 'POST', `/api/v1/acd/interactions/${state.interactionId}/wrap-up/end`, {});
-      }
-      if (teller.acd.engine.agentState(agentId).state.kind === 'not-ready') {
-        await api(agentToken, 'POST', '/api/v1/acd/me/ready');
-      }
-      return teller.acd.engine.agentState(agentId).state.kind === 'ready';
-    });
+    await readyAgain();
     const phone = await deskPhone(teller, { extension: '1001', port: agentPort, voice: tone(1000, 60) });
     const CALLER = 440;
     // She asks for an agent; later she talks (440 Hz) and keys her PIN in the IVR, then talks again.
@@ -324,7 +347,6 @@ describe('voice contacts: queue → agent phone → supervisor', () => {
     const agentRecording = await teller.media.record(legsOf(callId).agent!.endpoint.id, {
       path: `${dir}/agent.wav`,
     });
-    const agentStart = Date.now();
 
     const started = await teller.call('POST', `/api/v1/interactions/${interactionId}/verification`, {
       token: agentToken,
@@ -386,11 +408,14 @@ describe('voice contacts: queue → agent phone → supervisor', () => {
     await new Promise((resolve) => setTimeout(resolve, 6000));
     const backTo = Date.now();
     await teller.media.stopRecording(agentRecording);
+    const agentStop = Date.now();
     await api(agentToken, 'POST', `/api/v1/acd/interactions/${interactionId}/release`, {});
     expect((await call.result).status).toBe(0);
     expect((await phone.result).status).toBe(0);
 
     const heard = channelSamples(`${dir}/agent.wav`, 2);
+    // The file's first sample is as long before its stop as the file is long (its start may lag).
+    const agentStart = agentStop - (heard.length / 8000) * 1000;
     const at = (t: number) => Math.max(0, Math.round(((t - agentStart) / 1000) * 8000));
     // While she was in the IVR the agent was sent hold music, and neither her voice nor her keys.
     expect(toneBlocks(heard.subarray(at(asideFrom + 500), at(asideFrom + 3000)), CALLER, 0.3)).toBe(0);
@@ -403,5 +428,94 @@ describe('voice contacts: queue → agent phone → supervisor', () => {
     expect(answer.status).toBe(404);
     expect(await answer.json()).toMatchObject({ code: 'CALL_NOT_FOUND' });
     await api(agentToken, 'POST', `/api/v1/acd/interactions/${interactionId}/wrap-up/end`, {});
+  }, 300_000);
+  it('a callback rings the agent first, then dials the customer through the outbound trunk and bridges them; a busy number wraps the agent up', async () => {
+    await readyAgain();
+    const phone = await deskPhone(teller, {
+      extension: '1001',
+      port: agentPort,
+      voice: tone(1000, 30),
+      interaction: '[0-9A-Za-z_-]+',
+    });
+    // The customer's phone behind the carrier: answers and talks (440 Hz).
+    const customer = await deskPhone(teller, { extension: zhang, port: trunkPort, voice: tone(440, 30) });
+    const { interaction } = await api<{ interaction: { id: string } }>(
+      superToken,
+      'POST',
+      '/api/v1/interactions',
+      {
+        channel: 'voice',
+        direction: 'outbound',
+        queueId: 'general',
+        data: { callback: true, number: zhang, intent: 'callback-request' },
+      },
+    );
+    let callId = '';
+    await until('the agent and the customer to be connected', async () => {
+      const live = (
+        await api<{ calls: (LiveCall & { caller: string; callee: string })[] }>(
+          superToken,
+          'GET',
+          '/api/v1/calls',
+        )
+      ).calls;
+      const call = live.find((c) => c.interactionId === interaction.id);
+      callId = call?.id ?? '';
+      return call?.connectedTo === '1001' && call.caller === '1001' && call.callee === zhang;
+    });
+    expect(teller.acd.engine.interactionState(interaction.id)).toMatchObject({ state: 'connected', agentId });
+    await until('audio both ways', async () => {
+      const them = await leg(callId, zhang);
+      const agent = await leg(callId, '1001');
+      return (
+        !!them &&
+        !!agent &&
+        them.endpoint.packetsIn > 100 &&
+        agent.endpoint.packetsIn > 100 &&
+        them.endpoint.packetsOut > 100 &&
+        agent.endpoint.packetsOut > 100
+      );
+    });
+    expect((await teller.interactions.get(interaction.id)).data).toMatchObject({
+      callbackOutcome: 'connected',
+      callbackAttempts: 1,
+      callId,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await api(agentToken, 'POST', `/api/v1/acd/interactions/${interaction.id}/release`, {});
+    expect((await phone.result).status).toBe(0);
+    expect((await customer.result).status).toBe(0);
+    await until('the agent in wrap-up', () => teller.acd.engine.agentState(agentId).state.kind === 'wrap-up');
+    const row = await teller.store.db
+      .selectFrom('call_records')
+      .select(['recording_path', 'interaction_id', 'route', 'disposition'])
+      .where('id', '=', callId)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ interaction_id: interaction.id, route: 'callback', disposition: 'answered' });
+    // The customer on the left, as on an inbound call; the agent on the right.
+    expect(toneBlocks(channelSamples(row.recording_path!, 1), 440)).toBeGreaterThan(10);
+    expect(toneBlocks(channelSamples(row.recording_path!, 2), 1000)).toBeGreaterThan(10);
+
+    // A second callback finds the number busy: the agent's phone is hung up, the agent wraps up.
+    await readyAgain();
+    const again = await deskPhone(teller, { extension: '1001', port: agentPort, voice: tone(1000, 30) });
+    const busy = runSipp(
+      `127.0.0.1:${teller.sip.port}`,
+      ['-sf', path.join(sippFixtures, 'busy-number.xml'), '-p', String(trunkPort), '-m', '1'],
+      120_000,
+    );
+    const second = await api<{ interaction: { id: string } }>(superToken, 'POST', '/api/v1/interactions', {
+      channel: 'voice',
+      direction: 'outbound',
+      queueId: 'general',
+      data: { callback: true, number: zhang },
+    });
+    await until('the busy outcome on the interaction', async () => {
+      const data = (await teller.interactions.get(second.interaction.id)).data;
+      return data.callbackOutcome === 'busy';
+    });
+    expect((await busy).status).toBe(0);
+    expect((await again.result).status).toBe(0);
+    await until('the agent in wrap-up', () => teller.acd.engine.agentState(agentId).state.kind === 'wrap-up');
   }, 300_000);
 });

@@ -167,6 +167,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     logger,
     recordingsDir: path.join(config.dataDir, 'recordings'),
     holdMusic: path.join(promptsDir, 'music', 'hold.wav'),
+    ...(config.sipOutboundTrunk ? { outboundTrunk: config.sipOutboundTrunk } : {}),
     route: async (dialled) => {
       if (dialled === serviceNumber) return { kind: 'app', app: phoneBanking.line };
       if (dialled === testLineNumber) return { kind: 'app', app: testLine };
@@ -189,6 +190,7 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     logger,
     verifier: phoneBanking.line,
     verificationFlow: agentVerificationFlow,
+    callerId: serviceNumber,
   });
   let api: FastifyInstance;
   try {

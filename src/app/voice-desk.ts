@@ -20,7 +20,12 @@ export interface VoiceDeskOptions {
   verifier: { verify(callId: string, flowId: string, lang?: 'zh' | 'en'): Promise<LineVerification> };
   /** The flow that asks for the caller's PIN on the agent's behalf (`agent-verification`). */
   verificationFlow: string;
+  /** The number a callback shows the customer (the bank's service number). */
+  callerId: string;
 }
+
+/** How a callback the ACD gave an agent went, as the interaction's `callbackOutcome` says. */
+export type CallbackOutcome = 'connected' | 'no-answer' | 'busy' | 'rejected' | 'failed' | 'agent-left';
 
 /** Where a verification the agent asked for stands, as the interaction's `verificationState` says. */
 export type VerificationState =
@@ -234,8 +239,10 @@ export class VoiceDesk {
   private async offered(interactionId: string, agentId: string): Promise<void> {
     const { acd, calls, interactions, users, logger } = this.o;
     const interaction = await interactions.get(interactionId);
+    if (interaction.channel !== 'voice') return;
     const callId = interaction.data.callId;
-    if (interaction.channel !== 'voice' || typeof callId !== 'string') return;
+    const callback = interaction.data.callback === true ? interaction.data.number : undefined;
+    if (typeof callId !== 'string' && typeof callback !== 'string') return;
     const user = await users.get(agentId);
     if (!user.extension) {
       logger.warn(
@@ -243,6 +250,10 @@ export class VoiceDesk {
         'voice offered to an agent without a phone',
       );
       this.declineIfOffered(interactionId, agentId);
+      return;
+    }
+    if (typeof callId !== 'string') {
+      await this.callBack(interactionId, agentId, user.extension, callback as string);
       return;
     }
     const ring: Ring = { agentId, callId, offered: true };
@@ -277,6 +288,83 @@ export class VoiceDesk {
     await interactions
       .update(interactionId, { agentId })
       .catch((error: unknown) => logger.warn({ err: error }, 'interaction not updated with its agent'));
+  }
+
+  /**
+   * A callback offered to an agent: the agent's phone rings first (showing the customer's
+   * number); when the agent picks up, the offer is accepted and the customer is dialled from the
+   * bank's number. The outcome goes on the interaction (`callbackOutcome`, `callbackAttempts`);
+   * a customer who does not answer leaves the agent in wrap-up to note it.
+   */
+  private async callBack(
+    interactionId: string,
+    agentId: string,
+    extension: string,
+    number: string,
+  ): Promise<void> {
+    const { acd, calls, interactions, logger } = this.o;
+    const ring: Ring = { agentId, callId: '', offered: true };
+    this.rings.set(interactionId, ring);
+    let accepted = false;
+    const outcome = await calls
+      .callBack({
+        extension,
+        number,
+        callerId: this.o.callerId,
+        headers: [[interactionHeader, interactionId]],
+        interactionId,
+        started: (callId) => {
+          ring.callId = callId;
+          if (!ring.offered) calls.cancelRinging(callId);
+        },
+        agentAnswered: () => {
+          if (this.rings.get(interactionId) === ring) this.rings.delete(interactionId);
+          const state = acd.hasInteraction(interactionId) ? acd.interactionState(interactionId) : undefined;
+          if (state?.agentId !== agentId) return false;
+          if (state.state === 'offered') acd.accept(agentId, interactionId);
+          else if (state.state !== 'connected') return false;
+          accepted = true;
+          // Connected from now on for the desk: the agent hanging up ends the contact like any call.
+          this.connected.set(ring.callId, { interactionId, agentId });
+          return true;
+        },
+      })
+      .finally(() => {
+        if (this.rings.get(interactionId) === ring) this.rings.delete(interactionId);
+      });
+    const previous = await interactions.get(interactionId);
+    const attempts =
+      (typeof previous.data.callbackAttempts === 'number' ? previous.data.callbackAttempts : 0) + 1;
+    if (outcome.kind === 'agent-failed') {
+      logger.info(
+        { agent: agentId, interaction: interactionId, status: outcome.status },
+        "agent's phone did not take the callback",
+      );
+      if (ring.offered) this.declineIfOffered(interactionId, agentId);
+      return;
+    }
+    const result: CallbackOutcome =
+      outcome.kind === 'connected'
+        ? 'connected'
+        : outcome.reason === 'Agent Left'
+          ? 'agent-left'
+          : outcome.disposition === 'busy'
+            ? 'busy'
+            : outcome.disposition === 'no-answer'
+              ? 'no-answer'
+              : outcome.disposition === 'rejected'
+                ? 'rejected'
+                : 'failed';
+    await interactions.update(interactionId, {
+      agentId,
+      data: { callId: outcome.callId, callbackOutcome: result, callbackAttempts: attempts },
+    });
+    if (outcome.kind !== 'connected' && accepted) {
+      // The call ended before it began: call.ended released the agent to wrap-up, or does now.
+      this.connected.delete(outcome.callId);
+      const state = acd.hasInteraction(interactionId) ? acd.interactionState(interactionId) : undefined;
+      if (state?.state === 'connected' && state.agentId === agentId) acd.release(agentId, interactionId);
+    }
   }
 
   private declineIfOffered(interactionId: string, agentId: string): void {

@@ -40,6 +40,7 @@ import {
   type SipResponse,
   type SipServer,
   sipUri,
+  type Uri,
 } from '../sip/index';
 import {
   isWebRtcSdp,
@@ -74,11 +75,28 @@ export interface CallsOptions {
   route(dialled: string): Promise<Route>;
   /** Ends browsers' WebRTC media (DTLS-SRTP, ICE) and relays it to plain RTP legs; without it, WebRTC offers get 488. */
   webrtc?: WebRtcGateway;
+  /**
+   * Where calls to telephone numbers that are not registered extensions go (a carrier's SIP
+   * trunk, over UDP): callbacks to customers, transfers and conferences to outside numbers.
+   * Without it, such a number is answered 480.
+   */
+  outboundTrunk?: { address: string; port: number };
   /** Call events, for the event log. */
   publish(type: 'call.started' | 'call.answered' | 'call.ended', record: CallRecord): void;
 }
 
 type LegState = 'trying' | 'early' | 'answered' | 'ended';
+
+/** What ringing a new leg ended in. */
+type LegOutcome =
+  | { kind: 'answered'; leg: Leg }
+  | {
+      kind: 'failed';
+      status: number;
+      reason: string;
+      disposition: Disposition;
+      endedBy: CallRecord['endedBy'];
+    };
 
 /**
  * How a third party takes part in a call: a supervisor listening (`listen`: hears both, heard by
@@ -155,7 +173,7 @@ class Call {
   constructor(
     public a: Leg,
     readonly record: CallRecord,
-    readonly route: Route,
+    readonly route: Route | { kind: 'callback' },
   ) {}
 
   other(leg: Leg): Leg | undefined {
@@ -422,7 +440,8 @@ export class CallManager implements SipCallCore {
 
   /**
    * Rings an extension on a new UAC leg whose media lives beside `near`'s, and waits for the
-   * answer. While it rings, `cancelPending` of the call cancels it.
+   * answer. While it rings, `cancelPending` of the call cancels it. `from` is who the INVITE
+   * says is calling (the caller's number by default).
    */
   private async callOut(
     call: Call,
@@ -430,33 +449,59 @@ export class CallManager implements SipCallCore {
     extension: string,
     onRinging: () => void,
     headers: readonly [string, string][] = [],
+    from: string = call.a.party,
+  ): Promise<LegOutcome> {
+    const built = await this.newLeg(extension, near.endpoint.id, from, headers);
+    if (built.kind === 'failed') return built;
+    return this.sendLeg(call, built.leg, onRinging);
+  }
+
+  /**
+   * Where a call to `target` goes: the contact a registered extension bound, or else, for a
+   * telephone number, the outbound trunk (when one is configured).
+   */
+  private async destination(
+    target: string,
   ): Promise<
-    | { kind: 'answered'; leg: Leg }
-    | {
-        kind: 'failed';
-        status: number;
-        reason: string;
-        disposition: Disposition;
-        endedBy: CallRecord['endedBy'];
-      }
+    { kind: 'found'; flow: Flow; uri: Uri; browser: boolean } | Extract<LegOutcome, { kind: 'failed' }>
   > {
-    const binding = this.o.server.location.lookup(`sip:${extension}@teller`)[0];
-    if (!binding)
-      return {
-        kind: 'failed',
-        status: 480,
-        reason: 'Not Registered',
-        disposition: 'no-answer',
-        endedBy: 'system',
-      };
-    let flow: Flow;
-    try {
-      flow = await this.o.server.flowTo(binding.protocol, binding.source);
-    } catch {
-      return { kind: 'failed', status: 480, reason: 'Unreachable', disposition: 'failed', endedBy: 'system' };
+    const unreachable = (status: number, reason: string, disposition: Disposition) =>
+      ({ kind: 'failed', status, reason, disposition, endedBy: 'system' }) as const;
+    const binding = this.o.server.location.lookup(`sip:${target}@teller`)[0];
+    if (binding) {
+      try {
+        const flow = await this.o.server.flowTo(binding.protocol, binding.source);
+        // A browser registered over WebSocket (ws or wss; both are 'ws' flows) gets a WebRTC offer.
+        return { kind: 'found', flow, uri: parseUri(binding.contact), browser: binding.protocol === 'ws' };
+      } catch {
+        return unreachable(480, 'Unreachable', 'failed');
+      }
     }
-    // A browser registered over WebSocket (ws or wss; both are 'ws' flows) gets a WebRTC offer; its media is relayed to a plain endpoint.
-    const browser = binding.protocol === 'ws';
+    const trunk = this.o.outboundTrunk;
+    if (!trunk || !/^\+?\d{3,20}$/.test(target)) return unreachable(480, 'Not Registered', 'no-answer');
+    try {
+      const flow = await this.o.server.flowTo('udp', { address: trunk.address, port: trunk.port });
+      return {
+        kind: 'found',
+        flow,
+        uri: sipUri({ user: target, host: trunk.address, port: trunk.port }),
+        browser: false,
+      };
+    } catch {
+      return unreachable(503, 'Trunk Unreachable', 'failed');
+    }
+  }
+
+  /** A UAC leg to `target` with its RTP endpoint (beside `near`'s) and INVITE, not sent yet. */
+  private async newLeg(
+    target: string,
+    near: EndpointInfo['id'] | undefined,
+    from: string,
+    headers: readonly [string, string][],
+  ): Promise<{ kind: 'built'; leg: Leg } | Extract<LegOutcome, { kind: 'failed' }>> {
+    const found = await this.destination(target);
+    if (found.kind === 'failed') return found;
+    const { flow, browser } = found;
     let web: { leg: WebRtcLeg; offer: string } | undefined;
     if (browser) {
       if (!this.o.webrtc)
@@ -469,20 +514,19 @@ export class CallManager implements SipCallCore {
         };
       web = await this.o.webrtc.createOffer();
     }
-    const endpoint = await this.o.media.createEndpoint({ near: near.endpoint.id });
+    const endpoint = await this.o.media.createEndpoint(near ? { near } : {});
     const origin = new SdpOrigin();
     const host = this.o.server.advertisedHost;
-    const caller = call.a.party;
     const invite = createRequest({
       method: 'INVITE',
-      uri: parseUri(binding.contact),
+      uri: found.uri,
       via: viaFor(this.o.server, flow),
       from: {
-        displayName: caller,
-        uri: sipUri({ user: caller, host }),
+        displayName: from,
+        uri: sipUri({ user: from, host }),
         params: new Map([['tag', newTag()]]),
       },
-      to: { uri: sipUri({ user: extension, host }), params: new Map() },
+      to: { uri: sipUri({ user: target, host }), params: new Map() },
       callId: `${newTag()}${newTag()}@teller`,
       cseq: 1,
       contact: parseNameAddr(`<${contactFor(this.o.server, flow)}>`, 'Contact'),
@@ -490,8 +534,16 @@ export class CallManager implements SipCallCore {
       body: web ? web.offer : createOffer({ address: host, port: endpoint.port }, origin),
       contentType: 'application/sdp',
     });
-    const leg = new Leg('uac', flow, invite, endpoint, extension, origin);
+    const leg = new Leg('uac', flow, invite, endpoint, target, origin);
     leg.webrtc = web?.leg;
+    return { kind: 'built', leg };
+  }
+
+  /** Sends a new leg's INVITE as the call's pending leg and waits for the answer (then ACKs it). */
+  private async sendLeg(call: Call, leg: Leg, onRinging: () => void): Promise<LegOutcome> {
+    const { endpoint, invite, flow } = leg;
+    const web = leg.webrtc;
+    const host = this.o.server.advertisedHost;
     call.pending = leg;
     this.byEndpoint.set(endpoint.id, { call, leg });
     leg.cancel = () => {
@@ -510,7 +562,7 @@ export class CallManager implements SipCallCore {
       leg.state = 'ended';
       this.byEndpoint.delete(endpoint.id);
       await this.o.media.closeEndpoint(endpoint.id).catch(() => undefined);
-      await web?.leg.close();
+      await web?.close();
       // A callee that timed out is "temporarily unavailable" to the caller (§21.4.18); the phrase
       // goes with the status that is sent, not with the callee's.
       const status = response.status === 408 ? 480 : response.status;
@@ -527,17 +579,17 @@ export class CallManager implements SipCallCore {
     this.byDialog.set(leg.dialog.key, { call, leg });
     await this.sendAck(leg, getCSeq(invite).seq);
     try {
-      if (web) await web.leg.acceptAnswer(response.body.toString('utf8'));
-      const answer = web ? web.leg.plainDescription() : response.body.toString('utf8');
+      if (web) await web.acceptAnswer(response.body.toString('utf8'));
+      const answer = web ? web.plainDescription() : response.body.toString('utf8');
       leg.audio = readAnswer(answer, { address: host, port: endpoint.port });
     } catch (error) {
       // An answer we cannot use: the callee's leg is hung up and the call goes on without it.
-      this.o.logger.warn({ err: error, extension }, 'unusable answer from callee');
+      this.o.logger.warn({ err: error, extension: leg.party }, 'unusable answer from callee');
       await this.sendBye(leg);
       if (leg.dialog) this.byDialog.delete(leg.dialog.key);
       this.byEndpoint.delete(endpoint.id);
       await this.o.media.closeEndpoint(endpoint.id).catch(() => undefined);
-      await web?.leg.close();
+      await web?.close();
       return {
         kind: 'failed',
         status: 488,
@@ -548,8 +600,8 @@ export class CallManager implements SipCallCore {
     }
     await this.o.media.updateEndpoint(endpoint.id, settingsOf(leg.audio));
     if (web) {
-      web.leg.connectPlain({ address: endpoint.bindAddress, port: endpoint.port });
-      web.leg.on('error', (error) => {
+      web.connectPlain({ address: endpoint.bindAddress, port: endpoint.port });
+      web.on('error', (error) => {
         this.o.logger.warn({ err: error, call: call.record.id }, 'browser media failed');
         void this.hangUp(call, leg, 'failed', 'system');
       });
@@ -913,6 +965,96 @@ export class CallManager implements SipCallCore {
     await this.o.media.stopPlayback(call.a.endpoint.id).catch(() => undefined);
     await this.bridge(call);
     return { kind: 'answered' };
+  }
+
+  /**
+   * A callback: rings the agent's `extension` first (with `headers`, from the customer's number
+   * so the phone shows who will be called); once the agent answers and `agentAnswered` says to go
+   * on, dials the customer's `number` (a registered extension, or through the outbound trunk)
+   * from `callerId`, and when the customer answers bridges and records them like an inbound call:
+   * the customer on the recording's left, the agent on its right. `started` gets the call record
+   * id as soon as there is one (to cancel the ring). The agent hanging up first ends it all.
+   */
+  async callBack(o: {
+    extension: string;
+    number: string;
+    callerId: string;
+    headers?: readonly [string, string][];
+    interactionId?: string;
+    started?(callId: string): void;
+    agentAnswered?(): boolean | Promise<boolean>;
+  }): Promise<
+    | { kind: 'connected'; callId: string }
+    | {
+        kind: 'agent-failed' | 'customer-failed';
+        callId: string;
+        status: number;
+        reason: string;
+        disposition: Disposition;
+      }
+  > {
+    const built = await this.newLeg(o.extension, undefined, o.number, o.headers ?? []);
+    if (built.kind === 'failed') {
+      const { status, reason, disposition } = built;
+      return { kind: 'agent-failed', callId: '', status, reason, disposition };
+    }
+    const agent = built.leg;
+    const record = await this.o.records.start({
+      sipCallId: getCallId(agent.invite),
+      caller: o.extension,
+      callee: o.number,
+      route: 'callback',
+    });
+    if (o.interactionId) await this.o.records.linkInteraction(record, o.interactionId);
+    const call = new Call(agent, record, { kind: 'callback' });
+    this.calls.add(call);
+    this.o.publish('call.started', record);
+    o.started?.(record.id);
+    const agentLeft = {
+      kind: 'failed',
+      status: 487,
+      reason: 'Agent Left',
+      disposition: 'cancelled',
+      endedBy: 'caller',
+    } as const;
+    const failed = async (
+      kind: 'agent-failed' | 'customer-failed',
+      outcome: Extract<LegOutcome, { kind: 'failed' }>,
+    ) => {
+      const agentAnswered = agent.state === 'answered';
+      if (agentAnswered) await this.sendBye(agent).catch(() => undefined);
+      if (!agentAnswered && !call.ended) {
+        // Nothing was answered: the agent's endpoint is closed already, only the record ends.
+        call.ended = true;
+        this.calls.delete(call);
+        await this.o.records.ended(record, outcome.disposition, outcome.endedBy);
+        this.o.publish('call.ended', record);
+      } else {
+        await this.endCall(call, outcome.disposition, outcome.endedBy);
+      }
+      const { status, reason, disposition } = outcome;
+      return { kind, callId: record.id, status, reason, disposition };
+    };
+    const rung = await this.sendLeg(call, agent, () => undefined);
+    if (rung.kind === 'failed') return failed('agent-failed', rung);
+    const goOn = o.agentAnswered ? await o.agentAnswered() : true;
+    if (!goOn) return failed('agent-failed', { ...agentLeft, reason: 'Offer Withdrawn', endedBy: 'system' });
+    if (call.ended) return failed('customer-failed', agentLeft);
+    const customer = await this.callOut(call, agent, o.number, () => undefined, [], o.callerId);
+    if (customer.kind === 'failed') return failed('customer-failed', customer);
+    if (call.ended) {
+      await this.dropLeg(customer.leg);
+      return failed('customer-failed', agentLeft);
+    }
+    // The customer is the call's first party from here on, as on an inbound call.
+    call.a = customer.leg;
+    call.b = agent;
+    const recording = path.join(this.o.recordingsDir, `${record.id}.wav`);
+    call.recordingId = await this.o.media.record(customer.leg.endpoint.id, { path: recording });
+    await this.o.records.answered(record, recording);
+    await this.bridge(call);
+    this.o.publish('call.answered', record);
+    return { kind: 'connected', callId: record.id };
   }
 
   /** Stops ringing someone for the call (the ACD took its offer back); the caller stays where they were. */

@@ -31,6 +31,19 @@ export const configSchema = z.strictObject({
         .filter(Boolean),
     ),
   /**
+   * `address:port` of the carrier's SIP trunk (UDP) that calls to telephone numbers go to:
+   * callbacks to customers, transfers and conferences with outside numbers. Unset: only
+   * registered extensions can be called.
+   */
+  sipOutboundTrunk: z
+    .string()
+    .regex(/^[0-9A-Za-z.-]+:\d{1,5}$/, 'address:port')
+    .transform((v) => {
+      const at = v.lastIndexOf(':');
+      return { address: v.slice(0, at), port: Number(v.slice(at + 1)) };
+    })
+    .optional(),
+  /**
    * Digest algorithms offered, most preferred first (RFC 8760). Some clients (SIPp, older phones)
    * only read the first challenge and know only MD5: list MD5 first for them.
    */
@@ -74,6 +87,7 @@ export const envNames: Record<keyof z.input<typeof configSchema>, string> = {
   sipPort: 'TELLER_SIP_PORT',
   sipRealm: 'TELLER_SIP_REALM',
   sipTrustedAddresses: 'TELLER_SIP_TRUSTED_ADDRESSES',
+  sipOutboundTrunk: 'TELLER_SIP_OUTBOUND_TRUNK',
   sipBanAfterFailures: 'TELLER_SIP_BAN_AFTER_FAILURES',
   sipTcpMaxConnectionsPerAddress: 'TELLER_SIP_TCP_MAX_PER_ADDRESS',
   sipDigestAlgorithms: 'TELLER_SIP_DIGEST_ALGORITHMS',

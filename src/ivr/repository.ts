@@ -283,8 +283,11 @@ export class FlowRepository {
     return { versions, activations: await this.storage.activations(flowId) };
   }
 
+  /** Every flow, by id (the storage's order follows save times, which can tie). */
   async list(): Promise<FlowSummary[]> {
-    return this.storage.summaries();
+    return (await this.storage.summaries()).sort((a, b) =>
+      a.flowId < b.flowId ? -1 : a.flowId > b.flowId ? 1 : 0,
+    );
   }
 }
 
