@@ -157,6 +157,12 @@ export function voiceRoutes(o: VoiceRoutesOptions) {
         summary:
           "Sends the connected caller to the IVR to key their PIN (the agent hears hold music, never the keys) and back; the interaction's verificationState follows",
         params: interactionParams,
+        body: z
+          .object({
+            level: z.literal('pin').optional().describe('the level asked for; the PIN is the one there is'),
+          })
+          .strict()
+          .optional(),
         response: { 202: anything, ...errors },
       },
       handler: async (request, reply) => {
