@@ -166,20 +166,32 @@ export function useAgentDesk(userId: string) {
         case 'acd.interaction.completed':
           if (event.payload.agentId === userId) refreshSoon();
           return;
-        case 'interaction.updated':
+        case 'interaction.updated': {
+          const { interactionId, changes } = event.payload;
           setContact((c) =>
-            c?.interaction && c.interactionId === event.payload.interactionId
+            c?.interaction && c.interactionId === interactionId
               ? {
                   ...c,
                   interaction: {
                     ...c.interaction,
-                    ...event.payload.changes,
-                    data: { ...c.interaction.data, ...(event.payload.changes.data ?? {}) },
+                    ...changes,
+                    data: { ...c.interaction.data, ...(changes.data ?? {}) },
                   },
                 }
               : c,
           );
+          // A new verification level comes without its verification id (events never carry it,
+          // ADR 015): read the interaction, which gives it to its agent.
+          if (changes.data && 'verification' in changes.data) {
+            api
+              .interaction(interactionId)
+              .then((interaction) =>
+                setContact((c) => (c?.interactionId === interactionId ? { ...c, interaction } : c)),
+              )
+              .catch((e: unknown) => setError(e));
+          }
           return;
+        }
         default:
           return;
       }
