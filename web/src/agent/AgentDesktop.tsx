@@ -82,22 +82,27 @@ export function AgentDesktop({ user }: { user: User }) {
     return queue ? (queue.config.name ?? queue.config.id) : (id ?? '—');
   };
 
-  // The IVR may verify the caller later (sent to the PIN subflow): take a higher level when it comes.
+  // The IVR may verify the caller later (the agent sent them to the PIN flow, ADR 015): take a
+  // higher level once its verification id has been read (an event says the level first, without it).
   const ivrLevel = bankLevelOf(data?.verification);
   const ivrVerificationId = data?.verificationId ?? null;
+  const ivrState = data?.verificationState;
   useEffect(() => {
-    setPerContact((c) =>
-      levelAtLeast(c.verification.level, ivrLevel) && c.verification.level !== 'none'
-        ? c
-        : {
-            ...c,
-            verification: {
-              level: ivrLevel,
-              verificationId: ivrVerificationId ?? c.verification.verificationId,
-            },
-          },
-    );
-  }, [ivrLevel, ivrVerificationId]);
+    setPerContact((c) => {
+      const mine = c.verification;
+      let next = mine;
+      if (levelAtLeast(mine.level, ivrLevel) && mine.level !== 'none') {
+        // Mine is as high already; the same level with a newer id replaces it.
+        if (mine.level === ivrLevel && ivrVerificationId && ivrVerificationId !== mine.verificationId) {
+          next = { level: ivrLevel, verificationId: ivrVerificationId };
+        }
+      } else if (ivrVerificationId || ivrLevel === 'none' || mine.level === 'none') {
+        next = { level: ivrLevel, verificationId: ivrVerificationId ?? mine.verificationId };
+      }
+      if (next === mine && mine.state === ivrState) return c;
+      return { ...c, verification: { ...next, ...(ivrState ? { state: ivrState } : {}) } };
+    });
+  }, [ivrLevel, ivrVerificationId, ivrState]);
 
   const offer =
     state?.kind === 'reserved'

@@ -75,7 +75,12 @@ function VerificationBox(props: BankingPanelProps) {
           </Button>
         </Space.Compact>
         <Button
-          disabled={!interactionId || busy || levelAtLeast(verification.level, 'pin')}
+          disabled={
+            !interactionId ||
+            busy ||
+            levelAtLeast(verification.level, 'pin') ||
+            verification.state === 'in-progress'
+          }
           onClick={() =>
             void run(async () => {
               if (!interactionId) return;
@@ -86,7 +91,23 @@ function VerificationBox(props: BankingPanelProps) {
         >
           {t('verify.sendToIvr')}
         </Button>
-        {sent && <Alert type="info" showIcon title={t('verify.sentToIvr')} />}
+        {verification.state ? (
+          <Alert
+            type={
+              verification.state === 'verified'
+                ? 'success'
+                : verification.state === 'in-progress'
+                  ? 'info'
+                  : 'warning'
+            }
+            showIcon
+            data-testid="ivr-verification"
+            data-state={verification.state}
+            title={t(`verify.state.${verification.state}`)}
+          />
+        ) : (
+          sent && <Alert type="info" showIcon title={t('verify.sentToIvr')} />
+        )}
         {error !== null && (
           <ProblemAlert error={error} title={t('verify.failed')} onClose={() => setError(null)} />
         )}

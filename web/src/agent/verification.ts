@@ -1,4 +1,4 @@
-import { type VerificationLevel, verificationLevels } from '../api/types';
+import { type HandOverData, type VerificationLevel, verificationLevels } from '../api/types';
 
 /**
  * The IVR reports how it identified the caller in its own words (`none`, `caller`, `pin`:
@@ -19,4 +19,6 @@ export function levelAtLeast(have: VerificationLevel, need: VerificationLevel): 
 export interface ContactVerification {
   level: VerificationLevel;
   verificationId: string | null;
+  /** Where the IVR verification the agent asked for stands, if one was asked for. */
+  state?: HandOverData['verificationState'];
 }

@@ -171,8 +171,15 @@ export interface HandOverData {
   /** The call detail record's id of the call this contact is (what `call.*` events carry). */
   callId?: string;
   ivrSessionId?: string;
-  /** A bank verification the IVR obtained (PIN), usable for operations on the customer's behalf. */
-  verificationId?: string;
+  /**
+   * A bank verification the IVR obtained (PIN), usable for operations on the customer's behalf.
+   * Only reads of the interaction carry it, never events (null here until it is read again).
+   */
+  verificationId?: string | null;
+  /** Where a verification the agent asked for stands (POST /interactions/{id}/verification). */
+  verificationState?: 'in-progress' | 'verified' | 'failed' | 'locked' | 'other-customer' | 'caller-left';
+  /** How a callback went (the agent's phone rang first, then the customer was dialled). */
+  callbackOutcome?: 'connected' | 'no-answer' | 'busy' | 'rejected' | 'failed' | 'agent-left';
   extra?: Record<string, string | number | boolean | null>;
 }
 

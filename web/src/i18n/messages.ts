@@ -280,6 +280,14 @@ export const en = {
   'verify.byCallerNumber': 'Verify by calling number',
   'verify.sendToIvr': 'Send caller to the IVR to enter the PIN',
   'verify.sentToIvr': 'The caller is entering the PIN in the IVR; the level updates here when they are back.',
+  'verify.state.in-progress':
+    'The caller is keying the PIN in the IVR; you hear hold music until they are back.',
+  'verify.state.verified': 'The caller is back, verified by PIN.',
+  'verify.state.failed': 'The caller is back; the PIN was not verified.',
+  'verify.state.locked': 'The caller is back; too many wrong PINs locked telephone banking.',
+  'verify.state.other-customer':
+    "The caller is back; the PIN is another customer's, so the level is unchanged.",
+  'verify.state.caller-left': 'The caller hung up during verification.',
   'verify.failed': 'Verification failed',
 
   'transferOwn.title': 'Transfer between own accounts',
@@ -765,6 +773,12 @@ export const zh: Record<MessageKey, string> = {
   'verify.byCallerNumber': '按来电号码验证',
   'verify.sendToIvr': '转 IVR 输入密码',
   'verify.sentToIvr': '客户正在 IVR 中输入密码，返回后这里会更新验证级别。',
+  'verify.state.in-progress': '客户正在 IVR 中输入密码，返回前您会听到等待音乐。',
+  'verify.state.verified': '客户已返回，密码验证通过。',
+  'verify.state.failed': '客户已返回，密码未通过验证。',
+  'verify.state.locked': '客户已返回，密码错误次数过多，电话银行已锁定。',
+  'verify.state.other-customer': '客户已返回，但输入的是其他客户的密码，验证级别不变。',
+  'verify.state.caller-left': '客户在验证过程中挂断。',
   'verify.failed': '验证失败',
 
   'transferOwn.title': '本人账户间转账',
