@@ -175,7 +175,12 @@ export function useAgentDesk(userId: string) {
                   interaction: {
                     ...c.interaction,
                     ...changes,
-                    data: { ...c.interaction.data, ...(changes.data ?? {}) },
+                    data: {
+                      ...c.interaction.data,
+                      ...(changes.data ?? {}),
+                      // The old id proves the old level only; the new one is read below.
+                      ...(changes.data && 'verification' in changes.data ? { verificationId: null } : {}),
+                    },
                   },
                 }
               : c,
