@@ -8,8 +8,8 @@ import { buildWebIfStale, chooseState, launchChromium, openApp, signIn } from '.
 
 /**
  * The agent desktop's whole voice contact, end to end: a customer (SIPp on a carrier trunk,
- * 127.0.0.2) calls the phone-banking line, proves who she is with her PIN, and presses 0 for an
- * agent. agent03 works in Chromium with the desktop's WebRTC softphone; the supervisor watches
+ * 127.0.0.2) calls the phone-banking line, known by her number, and presses 0 for an agent;
+ * the agent later sends her to the IVR for her PIN and gets her back verified. agent03 works in Chromium with the desktop's WebRTC softphone; the supervisor watches
  * the wallboard in another browser. What the pages show is checked against what the server
  * holds: the ACD's states, the media engine's and WebRTC gateway's counters, the ledger.
  */
@@ -74,19 +74,16 @@ describe('the agent desktop takes a call from the IVR', () => {
     );
     const customerId = customers[0]!.id;
 
-    // The customer checks her balance with her PIN, then asks for an agent. Nobody is ready:
-    // she waits in the general queue, and the wallboard says so.
-    const voice: StreamPart[] = [{ kind: 'tone', frequency: 440, durationMs: 60_000, amplitude: 6000 }];
+    // The customer, known by her number but without her PIN, asks for an agent. Nobody is
+    // ready: she waits in the general queue, and the wallboard says so. Later she talks to the
+    // agent (5 s of 440 Hz), and keys her PIN when the agent sends her to the IVR for it.
+    const voice: StreamPart[] = [{ kind: 'tone', frequency: 440, durationMs: 5_000, amplitude: 6000 }];
+    const pin: StreamPart[] = [{ kind: 'keys', digits: zhang.pin, keyMs: 160, gapMs: 240 }];
     const call = await callIvr(teller, {
       caller: zhang.phone,
       address: '127.0.0.2',
-      steps: [
-        { step: 'main-menu', when: 'prompt', keys: '1' },
-        { step: 'authenticate/pin', when: 'input', keys: zhang.pin },
-        { step: 'anything-else', when: 'prompt', keys: '1' },
-        { step: 'main-menu', visit: 2, when: 'prompt', keys: '0' },
-      ],
-      later: [voice],
+      steps: [{ step: 'main-menu', when: 'prompt', keys: '0' }],
+      later: [voice, pin],
     });
     const callId = call.record.id;
     await expect
@@ -112,6 +109,7 @@ describe('the agent desktop takes a call from the IVR', () => {
 
     // RTP both ways, from the server's counters: the caller's leg and the browser's leg.
     await call.next();
+    const talking = Date.now();
     let seen = '';
     await expect
       .poll(async () => {
@@ -143,6 +141,30 @@ describe('the agent desktop takes a call from the IVR', () => {
       await supervisor.screenshot({ path: path.join(shots, 'wallboard-call.png'), fullPage: true });
     }
 
+    // Known by her number only, so the transfer needs her PIN: the agent sends her to the IVR,
+    // she keys it there (the agent hears music), comes back, and the desktop shows her verified.
+    await agent.getByRole('tab', { name: 'Banking' }).click();
+    const sendToIvr = agent.getByRole('button', { name: 'Send caller to the IVR to enter the PIN' });
+    const verifyCard = agent.locator('.ant-card').filter({ has: sendToIvr }).last();
+    await expect.poll(() => verifyCard.textContent(), slow).toContain('Calling number');
+    await sendToIvr.click();
+    await expect
+      .poll(() => agent.getByTestId('ivr-verification').getAttribute('data-state'), slow)
+      .toBe('in-progress');
+    await expect
+      .poll(() => {
+        const line = teller.ivr.call(callId);
+        return line?.state === 'ivr' ? line.session?.path.at(-1) : line?.state;
+      }, slow)
+      .toBe('authenticate/pin');
+    // Her voice capture is over before her keys start (SIPp plays one capture at a time).
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, talking + 6_000 - Date.now())));
+    await call.next();
+    await expect
+      .poll(() => agent.getByTestId('ivr-verification').getAttribute('data-state'), slow)
+      .toBe('verified');
+    await expect.poll(() => verifyCard.textContent(), slow).toContain('Telephone PIN');
+
     // On her behalf, verified by the PIN she keyed in the IVR: 100.00 between her own accounts.
     type Account = {
       id: string;
@@ -153,7 +175,6 @@ describe('the agent desktop takes a call from the IVR', () => {
     };
     const before = (await api<{ accounts: Account[] }>('GET', `/api/v1/customers/${customerId}/accounts`))
       .accounts;
-    await agent.getByRole('tab', { name: 'Banking' }).click();
     const form = agent.locator('.ant-card', { hasText: 'Transfer between own accounts' }).last();
     const from = before.find((a) => a.kind === 'current' && a.currency === 'CNY')!;
     const to = before.find((a) => a.kind === 'savings' && a.currency === 'CNY')!;
