@@ -203,6 +203,39 @@ describe('the agent desktop takes a call from the IVR', () => {
     expect(cents(after.find((a) => a.id === from.id))).toBe(cents(from) - 10_000);
     expect(cents(after.find((a) => a.id === to.id))).toBe(cents(to) + 10_000);
 
+    // The supervisor listens in from the console: her browser phone (1100) is rung into the call
+    // and picks up by itself; the server's counters show the mix reaching her browser and her
+    // browser's audio reaching Teller. Then she whispers, and leaves.
+    await supervisor.locator('[data-testid="phone-status"][data-status="registered"]').waitFor();
+    await supervisor.getByRole('button', { name: `Monitor the call from ${zhang.phone}` }).click();
+    await supervisor.getByTestId('supervising').waitFor(slow);
+    await expect
+      .poll(async () => {
+        const legs = await teller.calls.legMedia();
+        const leg = legs.find((l) => l.callId === callId && l.party === '1100' && l.webrtc);
+        return (
+          leg?.joined === 'listen' &&
+          leg.webrtc!.browser.packetsIn > 50 &&
+          leg.webrtc!.browser.packetsOut > 50
+        );
+      }, slow)
+      .toBe(true);
+    await supervisor.getByRole('button', { name: `Whisper the call from ${zhang.phone}` }).click();
+    await expect
+      .poll(
+        async () =>
+          (await teller.calls.legMedia()).find((l) => l.callId === callId && l.party === '1100')?.joined,
+        slow,
+      )
+      .toBe('whisper');
+    await supervisor.getByRole('button', { name: 'Leave the call' }).click();
+    await expect
+      .poll(
+        async () => (await teller.calls.legMedia()).some((l) => l.callId === callId && l.party === '1100'),
+        slow,
+      )
+      .toBe(false);
+
     // The agent hangs up: the caller gets BYE, the agent wraps up with a code.
     await agent.getByRole('button', { name: 'Hang up' }).click();
     await agent.locator('.desk-bar [data-state="wrap-up"]').waitFor();

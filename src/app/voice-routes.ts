@@ -18,6 +18,8 @@ const errors = { ...authErrors, 404: problemSchema, 409: problemSchema };
 const anything = z.any();
 const callParams = z.object({ id: z.string().min(1) });
 const interactionParams = z.object({ id: z.string().min(1) });
+/** On the INVITE that rings a supervisor into a call: the call's id and the mode asked for. */
+const superviseHeader = 'X-Teller-Supervise';
 /** Silent monitor (hears both, heard by nobody), whisper (heard by the agent only), barge (heard by both). */
 const superviseModes = ['monitor', 'whisper', 'barge'] as const;
 
@@ -89,7 +91,10 @@ export function voiceRoutes(o: VoiceRoutesOptions) {
         const extension = phoneOf(request);
         const { id } = request.params;
         const { mode } = request.body;
-        const outcome = await calls.join(id, extension, mode === 'monitor' ? 'listen' : mode);
+        // The header lets the supervisor's browser phone pick up a ring it asked for by itself.
+        const outcome = await calls.join(id, extension, mode === 'monitor' ? 'listen' : mode, {
+          headers: [[superviseHeader, `${id};mode=${mode}`]],
+        });
         await audit.record({
           actor: requireSession(request).user.id,
           action: 'call.supervise',

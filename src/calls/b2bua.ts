@@ -1115,7 +1115,12 @@ export class CallManager implements SipCallCore {
    * party already in the call changes mode at once (a supervisor going from listen to whisper to
    * barge); `leave` takes one out.
    */
-  async join(callId: string, extension: string, mode: JoinMode): Promise<RingOutcome> {
+  async join(
+    callId: string,
+    extension: string,
+    mode: JoinMode,
+    options: { headers?: readonly [string, string][] } = {},
+  ): Promise<RingOutcome> {
     const call = this.live(callId);
     if (call.b?.state !== 'answered') {
       throw new CallError('CALL_BUSY', `call ${callId} has nobody connected to join`);
@@ -1129,7 +1134,7 @@ export class CallManager implements SipCallCore {
       return { kind: 'answered' };
     }
     if (call.pending) throw new CallError('CALL_BUSY', `call ${callId} is ringing someone already`);
-    const outcome = await this.ring(call, extension);
+    const outcome = await this.ring(call, extension, undefined, options.headers);
     if (outcome.kind === 'failed') return outcome;
     call.joined.set(outcome.leg, mode);
     // On hold there is no mix: `bridge` brings the third party in on resume.

@@ -1,4 +1,4 @@
-import { Badge, Button, Card, Input, Space, Typography } from 'antd';
+import { Button, Card, Input, Space, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { api } from '../api/client';
 import type { QueueView } from '../api/types';
@@ -6,6 +6,7 @@ import { formatDuration } from '../common/format';
 import { ProblemAlert } from '../common/ProblemAlert';
 import { useNow } from '../common/useNow';
 import { useI18n } from '../i18n/i18n';
+import { PhoneStatusLine } from '../softphone/PhoneStatusLine';
 import type { PhoneCall, PhoneSnapshot, Softphone } from '../softphone/Softphone';
 import { DtmfKeypad } from './DtmfKeypad';
 import { TransferDialog, type TransferTarget } from './TransferDialog';
@@ -21,26 +22,6 @@ export interface CallControlsProps {
   onConnectPhone(password: string): void;
   /** Hang-up ends the contact in the ACD too (wrap-up follows). */
   onEndContact(): Promise<void>;
-}
-
-const statusColor: Record<PhoneSnapshot['status'], 'success' | 'processing' | 'default' | 'error'> = {
-  registered: 'success',
-  connecting: 'processing',
-  disconnected: 'default',
-  failed: 'error',
-};
-
-function PhoneStatusLine({ snapshot, extension }: { snapshot: PhoneSnapshot; extension: string | null }) {
-  const { t } = useI18n();
-  return (
-    <div className="phone-status" aria-live="polite">
-      <Badge status={statusColor[snapshot.status]} />
-      <Typography.Text data-testid="phone-status" data-status={snapshot.status}>
-        {t(`phone.${snapshot.status}`, { extension: extension ?? '—' })}
-      </Typography.Text>
-      {snapshot.error && <Typography.Text type="danger"> · {snapshot.error}</Typography.Text>}
-    </div>
-  );
 }
 
 /**

@@ -384,6 +384,11 @@ export const en = {
   'charts.abandoned': 'Abandoned',
 
   'calls.title': 'Live calls',
+  'supervisorPhone.title': 'My phone',
+  'supervisorPhone.idle': 'Monitor, whisper or barge on a live call rings this phone; it answers by itself.',
+  'supervisorPhone.in': 'In the call with {remote}',
+  'supervisorPhone.leave': 'Leave the call',
+  'supervisorPhone.failed': 'The phone could not do that',
   'calls.none': 'No call in progress',
   'calls.caller': 'Caller',
   'calls.callee': 'Called',
@@ -874,6 +879,11 @@ export const zh: Record<MessageKey, string> = {
   'charts.abandoned': '放弃',
 
   'calls.title': '进行中的通话',
+  'supervisorPhone.title': '我的话机',
+  'supervisorPhone.idle': '对进行中的通话监听、耳语或强插时，会呼叫这部话机，并自动接听。',
+  'supervisorPhone.in': '正在通话中：{remote}',
+  'supervisorPhone.leave': '退出通话',
+  'supervisorPhone.failed': '话机操作失败',
   'calls.none': '没有进行中的通话',
   'calls.caller': '主叫',
   'calls.callee': '被叫',

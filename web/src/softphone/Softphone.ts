@@ -26,6 +26,8 @@ export interface PhoneCall {
   consult: boolean;
   /** Headers Teller may put on the INVITE to tie the call to its contact. */
   interactionId: string | null;
+  /** For a supervisor's phone rung into a call (X-Teller-Supervise): that call's id. */
+  supervisedCallId: string | null;
 }
 
 export interface PhoneSnapshot {
@@ -157,6 +159,10 @@ export class Softphone {
       consult,
       interactionId:
         session instanceof Invitation ? (session.request.getHeader('X-Teller-Interaction') ?? null) : null,
+      supervisedCallId:
+        session instanceof Invitation
+          ? (session.request.getHeader('X-Teller-Supervise')?.split(';')[0] ?? null)
+          : null,
     };
     this.sessions.set(session.id, { session, call });
     session.stateChange.addListener((state) => {

@@ -6,6 +6,7 @@ import { AgentBoard } from './AgentBoard';
 import { DayCharts } from './DayCharts';
 import { LiveCalls } from './LiveCalls';
 import { QueueBoard } from './QueueBoard';
+import { SupervisorPhone } from './SupervisorPhone';
 import { queueAlerts } from './thresholds';
 import { useWallboard } from './useWallboard';
 
@@ -13,7 +14,7 @@ import { useWallboard } from './useWallboard';
  * The floor at a glance: queues against their targets, the day's curves, every agent, live calls.
  * It is the same for supervisors and admins (the server names the agents for both).
  */
-export function SupervisorConsole(_props: { user: User }) {
+export function SupervisorConsole({ user }: { user: User }) {
   const { t } = useI18n();
   const board = useWallboard();
   const alerts = board.queues.flatMap(queueAlerts);
@@ -58,6 +59,7 @@ export function SupervisorConsole(_props: { user: User }) {
           </Card>
         </Col>
         <Col xs={24} xxl={10}>
+          <SupervisorPhone user={user} />
           <Card size="small" title={t('calls.title')}>
             <LiveCalls calls={board.calls} />
           </Card>
