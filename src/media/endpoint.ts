@@ -6,6 +6,7 @@ import { MediaError } from './errors';
 import { decodeG711, encodeG711, type G711Law } from './g711';
 import { GoertzelDtmfDetector } from './goertzel';
 import { JitterBuffer } from './jitter-buffer';
+import { ip4ToNumber, ip4ToString, type NativeRtpIo } from './native-io';
 import type { Player } from './player';
 import type {
   EndpointId,
@@ -60,6 +61,22 @@ function bindSocket(socket: dgram.Socket, port: number, address: string): Promis
   });
 }
 
+function portError(error: unknown, port: number, bindAddress: string): MediaError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE' || code === 'EACCES') {
+    return new MediaError('MEDIA_PORT_IN_USE', `port ${port} or ${port + 1} is in use`, { cause: error });
+  }
+  return new MediaError('MEDIA_IO', `cannot bind ${bindAddress}:${port}: ${(error as Error).message}`, {
+    cause: error,
+  });
+}
+
+/** The RTP socket as a handle of the worker's native I/O set (ADR 016): read and sent by the tick. */
+interface NativeRtp {
+  io: NativeRtpIo;
+  handle: number;
+}
+
 /**
  * One RTP stream on a real UDP port pair (RTP on an even port, RTCP on the next, RFC 3550 §11),
  * driven by its worker's tick: `pull` takes this tick's received frame out of the jitter buffer,
@@ -68,13 +85,17 @@ function bindSocket(socket: dgram.Socket, port: number, address: string): Promis
  */
 export class RtpEndpoint {
   readonly id: EndpointId;
-  private rtp: dgram.Socket;
+  /** The RTP socket: dgram, or (ADR 016) a native handle; exactly one of the two is set. */
+  private rtp: dgram.Socket | undefined;
+  private native: NativeRtp | undefined;
   private rtcp: dgram.Socket;
   private law: G711Law = 'pcmu';
   private payloadType = 0;
   private telephoneEventPt: number | undefined;
   private direction: MediaDirection = 'sendrecv';
   private remote: Required<RemoteAddress> | undefined;
+  /** `remote.address` as the native path's number; undefined when it is not an IPv4 literal. */
+  private remoteIp4: number | undefined;
   private symmetric = true;
   private latched = false;
   /**
@@ -171,27 +192,35 @@ export class RtpEndpoint {
 
   private constructor(
     id: EndpointId,
-    rtp: dgram.Socket,
+    rtp: dgram.Socket | NativeRtp,
     rtcp: dgram.Socket,
     private readonly emit: Emit,
     private readonly now: () => number,
     bindAddress: string,
   ) {
     this.id = id;
-    this.rtp = rtp;
+    if (rtp instanceof dgram.Socket) {
+      this.rtp = rtp;
+      rtp.on('message', (msg, rinfo) => this.onRtp(msg, rinfo));
+      // A send to an unreachable peer surfaces as an asynchronous socket error (ICMP); it must not kill the worker.
+      // It is counted, not thrown: a peer that went away is the call layer's business, not a crash.
+      rtp.on('error', () => this.counters.socketErrors++);
+    } else {
+      this.native = rtp;
+    }
     this.rtcp = rtcp;
     this.cname = `teller@${bindAddress}`;
     this.jitter = new JitterBuffer<Queued>();
     this.rtcpCountdown = Math.round(this.rtcpIntervalTicks * (0.5 + Math.random()));
-    rtp.on('message', (msg, rinfo) => this.onRtp(msg, rinfo));
     rtcp.on('message', (msg, rinfo) => this.onRtcp(msg, rinfo));
-    // A send to an unreachable peer surfaces as an asynchronous socket error (ICMP); it must not kill the worker.
-    // It is counted, not thrown: a peer that went away is the call layer's business, not a crash.
-    rtp.on('error', () => this.counters.socketErrors++);
     rtcp.on('error', () => this.counters.socketErrors++);
   }
 
-  /** Binds the RTP port and the RTCP port above it; fails with MEDIA_PORT_IN_USE when either is taken. */
+  /**
+   * Binds the RTP port and the RTCP port above it; fails with MEDIA_PORT_IN_USE when either is taken.
+   * With `io` (the worker's native I/O set) and an IPv4 bind address, the RTP port is a native
+   * handle; RTCP, a few packets a call, stays on dgram.
+   */
   static async open(
     id: EndpointId,
     port: number,
@@ -199,7 +228,10 @@ export class RtpEndpoint {
     settings: StreamSettings,
     emit: Emit,
     now: () => number,
+    io?: NativeRtpIo,
   ): Promise<RtpEndpoint> {
+    if (io && isIP(bindAddress) === 4)
+      return RtpEndpoint.openNative(id, port, bindAddress, settings, emit, now, io);
     const type = isIP(bindAddress) === 6 ? 'udp6' : 'udp4';
     const rtp = dgram.createSocket({ type, recvBufferSize: 256 * 1024 });
     const rtcp = dgram.createSocket({ type });
@@ -209,15 +241,40 @@ export class RtpEndpoint {
     } catch (error) {
       rtp.close();
       rtcp.close();
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE' || code === 'EACCES') {
-        throw new MediaError('MEDIA_PORT_IN_USE', `port ${port} or ${port + 1} is in use`, { cause: error });
-      }
-      throw new MediaError('MEDIA_IO', `cannot bind ${bindAddress}:${port}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw portError(error, port, bindAddress);
     }
     const endpoint = new RtpEndpoint(id, rtp, rtcp, emit, now, bindAddress);
+    endpoint.update(settings);
+    return endpoint;
+  }
+
+  private static async openNative(
+    id: EndpointId,
+    port: number,
+    bindAddress: string,
+    settings: StreamSettings,
+    emit: Emit,
+    now: () => number,
+    io: NativeRtpIo,
+  ): Promise<RtpEndpoint> {
+    let endpoint: RtpEndpoint | undefined;
+    let handle: number;
+    try {
+      handle = io.open(bindAddress, port, (data, ip4, from, at) =>
+        endpoint?.onNativeRtp(data, ip4, from, at),
+      );
+    } catch (error) {
+      throw portError(error, port, bindAddress);
+    }
+    const rtcp = dgram.createSocket({ type: 'udp4' });
+    try {
+      await bindSocket(rtcp, port === 0 ? 0 : port + 1, bindAddress);
+    } catch (error) {
+      io.close(handle);
+      rtcp.close();
+      throw portError(error, port, bindAddress);
+    }
+    endpoint = new RtpEndpoint(id, { io, handle }, rtcp, emit, now, bindAddress);
     endpoint.update(settings);
     return endpoint;
   }
@@ -277,12 +334,18 @@ export class RtpEndpoint {
   /** Releases the ports without a BYE: the stream goes on elsewhere. */
   detach(): void {
     this.closed = true;
-    this.rtp.close();
+    this.closeRtp();
     this.rtcp.close();
   }
 
+  private closeRtp(): void {
+    if (this.native) this.native.io.close(this.native.handle);
+    else this.rtp?.close();
+  }
+
   get ports(): { port: number; rtcpPort: number } {
-    return { port: this.rtp.address().port, rtcpPort: this.rtcp.address().port };
+    const port = this.native ? this.native.io.localPort(this.native.handle) : this.rtp!.address().port;
+    return { port, rtcpPort: this.rtcp.address().port };
   }
 
   /** Applies (new) SDP-derived settings; only the fields present change. */
@@ -316,11 +379,7 @@ export class RtpEndpoint {
     if (s.remote) {
       const changed =
         !this.remote || this.remote.address !== s.remote.address || this.remote.port !== s.remote.port;
-      this.remote = {
-        address: s.remote.address,
-        port: s.remote.port,
-        rtcpPort: s.remote.rtcpPort ?? s.remote.port + 1,
-      };
+      this.setRemote(s.remote.address, s.remote.port, s.remote.rtcpPort ?? s.remote.port + 1);
       if (changed) {
         // A new peer (re-INVITE, transfer): learn its source afresh and mark the discontinuity (RFC 3551 §4.1).
         this.latched = false;
@@ -330,8 +389,13 @@ export class RtpEndpoint {
     }
   }
 
+  private setRemote(address: string, port: number, rtcpPort: number): void {
+    this.remote = { address, port, rtcpPort };
+    this.remoteIp4 = ip4ToNumber(address);
+  }
+
   private disconnect(): void {
-    if (this.connectedTo === undefined) return;
+    if (this.connectedTo === undefined || !this.rtp) return;
     this.connectedTo = undefined;
     try {
       this.rtp.disconnect();
@@ -340,19 +404,21 @@ export class RtpEndpoint {
     }
   }
 
+  /** dgram only: the native path names the destination in every send, which costs it nothing. */
   private connectToRemote(): void {
     const remote = this.remote;
-    if (!remote || !this.latched || this.connecting || this.closed) return;
+    const rtp = this.rtp;
+    if (!rtp || !remote || !this.latched || this.connecting || this.closed) return;
     const key = `${remote.address}:${remote.port}`;
     if (this.connectedTo === key) return;
     this.connecting = true;
-    this.rtp.connect(remote.port, remote.address, () => {
+    rtp.connect(remote.port, remote.address, () => {
       this.connecting = false;
       if (this.closed) return;
       const now = this.remote;
       if (now && this.latched && `${now.address}:${now.port}` === key) this.connectedTo = key;
       else {
-        this.rtp.disconnect();
+        rtp.disconnect();
         this.connectToRemote();
       }
     });
@@ -360,7 +426,6 @@ export class RtpEndpoint {
 
   private onRtp(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.closed) return;
-    const now = this.now();
     if (
       this.remote &&
       this.latched &&
@@ -369,6 +434,33 @@ export class RtpEndpoint {
       this.counters.foreign++;
       return;
     }
+    this.receiveRtp(msg, rinfo.address, 0, rinfo.port, this.now(), false);
+  }
+
+  /**
+   * A datagram from the worker's native receive (ADR 016): `msg` is a view of the worker's receive
+   * buffer, valid only during this call; the source is a number, made a string only to latch.
+   * The arrival time is the kernel's, so the jitter estimate (RFC 3550 §6.4.1) does not see
+   * the tick's 20 ms batching.
+   */
+  onNativeRtp(msg: Buffer, ip4: number, port: number, arrivalMs: number): void {
+    if (this.closed) return;
+    if (this.remote && this.latched && (ip4 !== this.remoteIp4 || port !== this.remote.port)) {
+      this.counters.foreign++;
+      return;
+    }
+    this.receiveRtp(msg, undefined, ip4, port, arrivalMs, true);
+  }
+
+  /** `address` is the source as a string, or undefined with `ip4` its number (native path). */
+  private receiveRtp(
+    msg: Buffer,
+    address: string | undefined,
+    ip4: number,
+    port: number,
+    now: number,
+    borrowed: boolean,
+  ): void {
     let pt: number;
     let seq: number;
     let ts: number;
@@ -394,7 +486,7 @@ export class RtpEndpoint {
     }
     if (pt >= 72 && pt <= 76) {
       // RFC 5761 §4: RTCP multiplexed onto the RTP port.
-      this.onRtcp(msg, rinfo);
+      this.onRtcp(msg, { address: address ?? ip4ToString(ip4), port });
       return;
     }
     this.counters.packetsIn++;
@@ -403,10 +495,11 @@ export class RtpEndpoint {
     this.timeoutReported = false;
     if (this.symmetric && !this.latched) {
       this.latched = true;
+      const from = address ?? ip4ToString(ip4);
       const current = this.remote;
-      if (!current || current.address !== rinfo.address || current.port !== rinfo.port) {
-        this.remote = { address: rinfo.address, port: rinfo.port, rtcpPort: rinfo.port + 1 };
-        this.emit('remote-latched', { endpointId: this.id, address: rinfo.address, port: rinfo.port });
+      if (!current || current.address !== from || current.port !== port) {
+        this.setRemote(from, port, port + 1);
+        this.emit('remote-latched', { endpointId: this.id, address: from, port });
       }
       this.connectToRemote();
     }
@@ -437,6 +530,13 @@ export class RtpEndpoint {
       return;
     }
     this.stats.updateJitter(ts, now);
+    if (borrowed) {
+      // The native receive buffer is rewritten next tick; the jitter buffer keeps packets longer.
+      const copy = new Uint8Array(data.length - offset);
+      copy.set(data.subarray(offset));
+      data = copy;
+      offset = 0;
+    }
     this.jitter.push(update.extended, { pt, data, offset });
   }
 
@@ -453,7 +553,7 @@ export class RtpEndpoint {
     }
   }
 
-  private onRtcp(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+  private onRtcp(msg: Buffer, rinfo: { address: string; port: number }): void {
     if (this.closed) return;
     if (this.remote && this.latched && rinfo.address !== this.remote.address) {
       this.counters.foreign++;
@@ -625,14 +725,8 @@ export class RtpEndpoint {
         encodeG711(this.law, this.outbound, this.audioPayload);
         this.marker = false;
       }
-      if (this.connectedTo !== undefined) {
-        this.rtp.send(packet);
-        if (packet === this.audioPacket && this.rtp.getSendQueueCount() > 0) this.audioPacket = undefined;
-      } else {
-        // Sent once the address is resolved (a later turn of the loop): the buffer is the send's.
-        this.rtp.send(packet, this.remote.port, this.remote.address);
-        if (packet === this.audioPacket) this.audioPacket = undefined;
-      }
+      if (this.native) this.sendNative(this.native, packet, this.remote);
+      else this.sendDgram(this.rtp!, packet, this.remote);
       this.seq = (this.seq + 1) & 0xffff;
       this.sentPackets++;
       this.sentOctets += packet.length - RTP_HEADER_SIZE;
@@ -644,6 +738,31 @@ export class RtpEndpoint {
     if (--this.rtcpCountdown <= 0) {
       this.rtcpCountdown = Math.max(1, Math.round(this.rtcpIntervalTicks * (0.5 + Math.random())));
       this.sendRtcp(false);
+    }
+  }
+
+  /** Queued in the worker's send batch, which copies it: the audio packet is reused at once. */
+  private sendNative(native: NativeRtp, packet: Buffer, remote: Required<RemoteAddress>): void {
+    if (this.remoteIp4 === undefined) {
+      // The native path is IPv4 only (ADR 016): a peer given by name or IPv6 cannot be reached.
+      this.counters.socketErrors++;
+      return;
+    }
+    native.io.queue(native.handle, this.remoteIp4, remote.port, packet, this.onSendError);
+  }
+
+  private readonly onSendError = (): void => {
+    this.counters.socketErrors++;
+  };
+
+  private sendDgram(rtp: dgram.Socket, packet: Buffer, remote: Required<RemoteAddress>): void {
+    if (this.connectedTo !== undefined) {
+      rtp.send(packet);
+      if (packet === this.audioPacket && rtp.getSendQueueCount() > 0) this.audioPacket = undefined;
+    } else {
+      // Sent once the address is resolved (a later turn of the loop): the buffer is the send's.
+      rtp.send(packet, remote.port, remote.address);
+      if (packet === this.audioPacket) this.audioPacket = undefined;
     }
   }
 
@@ -756,7 +875,7 @@ export class RtpEndpoint {
     for (const w of this.dtmfWaiters)
       w.reject(new MediaError('MEDIA_CLOSED', `endpoint ${this.id} closed before its DTMF was sent`));
     this.dtmfWaiters = [];
-    this.rtp.close();
+    this.closeRtp();
     return stats;
   }
 }

@@ -41,6 +41,11 @@ export interface MediaEngineOptions {
   logger?: Logger;
   /** Enables `debug.crash` for the tests that prove a dead worker fails its pending requests. */
   debug?: boolean;
+  /**
+   * RTP I/O of the workers (ADR 016): `native` = the rtpio addon's batched receive and send, when
+   * it is built (else dgram); default TELLER_MEDIA_IO, else `dgram`.
+   */
+  mediaIo?: 'dgram' | 'native';
   /** Extra Node flags for the worker threads, e.g. `['--cpu-prof', '--cpu-prof-dir=/tmp/prof']` to profile them. */
   workerExecArgv?: string[];
 }
@@ -101,7 +106,7 @@ const require = createRequire(import.meta.url);
  */
 function spawnWorker(
   index: number,
-  options: { tickMs?: number; debug?: boolean },
+  options: { tickMs?: number; debug?: boolean; mediaIo?: 'dgram' | 'native' },
   execArgv: string[] = [],
 ): Worker {
   const here = import.meta.url;
@@ -196,7 +201,7 @@ export class MediaEngine {
   private async startWorker(index: number): Promise<void> {
     const worker = spawnWorker(
       index,
-      { tickMs: this.options.tickMs, debug: this.options.debug },
+      { tickMs: this.options.tickMs, debug: this.options.debug, mediaIo: this.options.mediaIo },
       this.options.workerExecArgv,
     );
     await waitReady(worker);

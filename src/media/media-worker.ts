@@ -4,6 +4,7 @@ import { isDtmfDigit } from './dtmf-event';
 import { FRAME_SAMPLES, RtpEndpoint } from './endpoint';
 import { MediaError } from './errors';
 import { type MixMember, mixFrames } from './mix';
+import { chooseMediaIo, loadRtpIo, type MediaIo, NativeRtpIo } from './native-io';
 import { Player, PromptCache, prepareItems } from './player';
 import type {
   EndpointId,
@@ -70,6 +71,11 @@ interface Recording {
  *
  * Tick order: every endpoint pulls its received frame; every mix writes its members' outgoing
  * frames; every endpoint adds its player's frame, sends, and feeds its recorder.
+ *
+ * With the native RTP I/O (ADR 016; `mediaIo: 'native'` or TELLER_MEDIA_IO=native, and the addon
+ * built) the tick starts by reading every datagram that arrived since the last one (one call)
+ * and ends by sending every packet it made (one call); with dgram, packets arrive between ticks
+ * as socket events and each send is its own call.
  */
 export class MediaWorker {
   private readonly endpoints = new Map<EndpointId, RtpEndpoint>();
@@ -81,12 +87,16 @@ export class MediaWorker {
   private readonly playerFrame = new Int16Array(FRAME_SAMPLES);
   private lastElu = performance.eventLoopUtilization();
   private recorderPhase = 0;
+  private readonly io: NativeRtpIo | undefined;
 
   constructor(
     readonly index: number,
     private readonly emit: Emit,
-    private readonly options: { tickMs?: number; debug?: boolean } = {},
+    private readonly options: { tickMs?: number; debug?: boolean; mediaIo?: MediaIo } = {},
   ) {
+    const addon =
+      chooseMediaIo(options.mediaIo ?? process.env.TELLER_MEDIA_IO) === 'native' ? loadRtpIo() : null;
+    if (addon) this.io = new NativeRtpIo(addon);
     this.ticker = new Ticker(options.tickMs ?? 20, (tick) => this.tick(tick));
     this.ticker.start();
   }
@@ -97,7 +107,22 @@ export class MediaWorker {
     return ep;
   }
 
+  /** Which RTP I/O this worker's endpoints use. */
+  get mediaIo(): MediaIo {
+    return this.io ? 'native' : 'dgram';
+  }
+
   private tick(tick: TickInfo): void {
+    try {
+      this.io?.receive();
+      this.runTick(tick);
+    } finally {
+      // Even when a listener threw mid-tick, what was queued goes out (and the queue is emptied).
+      this.io?.flush();
+    }
+  }
+
+  private runTick(tick: TickInfo): void {
     const now = Date.now();
     for (const ep of this.endpoints.values()) ep.pull(now);
     for (const mix of this.mixes.values()) mix.run();
@@ -161,8 +186,14 @@ export class MediaWorker {
       case 'endpoint.create': {
         const p = data as WorkerMethods['endpoint.create']['params'];
         if (this.endpoints.has(p.id)) throw new MediaError('MEDIA_BAD_REQUEST', `endpoint ${p.id} exists`);
-        const ep = await RtpEndpoint.open(p.id, p.port, p.bindAddress, p.settings, this.emit, () =>
-          Date.now(),
+        const ep = await RtpEndpoint.open(
+          p.id,
+          p.port,
+          p.bindAddress,
+          p.settings,
+          this.emit,
+          () => Date.now(),
+          this.io,
         );
         this.endpoints.set(p.id, ep);
         return ep.ports as R;
@@ -181,8 +212,14 @@ export class MediaWorker {
       case 'endpoint.attach': {
         const p = data as WorkerMethods['endpoint.attach']['params'];
         if (this.endpoints.has(p.id)) throw new MediaError('MEDIA_BAD_REQUEST', `endpoint ${p.id} exists`);
-        const ep = await RtpEndpoint.open(p.id, p.port, p.bindAddress, p.snapshot.settings, this.emit, () =>
-          Date.now(),
+        const ep = await RtpEndpoint.open(
+          p.id,
+          p.port,
+          p.bindAddress,
+          p.snapshot.settings,
+          this.emit,
+          () => Date.now(),
+          this.io,
         );
         ep.restore(p.snapshot);
         this.endpoints.set(p.id, ep);
@@ -390,6 +427,7 @@ export class MediaWorker {
     this.lastElu = performance.eventLoopUtilization();
     return {
       index: this.index,
+      mediaIo: this.mediaIo,
       endpoints: this.endpoints.size,
       mixes: this.mixes.size,
       recordings: this.recordings.size,
@@ -408,5 +446,6 @@ export class MediaWorker {
   shutdown(): void {
     this.ticker.stop();
     for (const id of [...this.endpoints.keys()]) this.closeEndpoint(id);
+    this.io?.closeAll();
   }
 }

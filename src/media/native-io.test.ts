@@ -1,5 +1,8 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RtpPeer } from '../../test/fixtures/media/rtp-peer';
+import { MediaEngine } from './engine';
+import { decodeSample } from './g711';
 import { chooseMediaIo, ip4ToNumber, ip4ToString, loadRtpIo, NativeRtpIo } from './native-io';
 
 const addon = loadRtpIo();
@@ -24,6 +27,7 @@ describe('address helpers', () => {
 
   it('uses dgram unless native is asked for and the addon is built', () => {
     expect(chooseMediaIo(undefined)).toBe('dgram');
+    expect(chooseMediaIo('')).toBe('dgram');
     expect(chooseMediaIo('dgram')).toBe('dgram');
     expect(chooseMediaIo('native')).toBe(addon ? 'native' : 'dgram');
   });
@@ -177,6 +181,50 @@ describe.skipIf(!addon)(
       io.flush();
       expect(errors).toHaveLength(1);
       expect(errors[0]).toBeGreaterThan(0);
+    });
+  },
+);
+
+describe.skipIf(!addon)(
+  'media engine on the native RTP I/O (skipped: build/native/rtpio.node not built)',
+  () => {
+    it('latches to the source, echoes its audio and counts what it received', async () => {
+      const engine = await MediaEngine.start({
+        workers: 1,
+        portMin: 36000,
+        portMax: 36999,
+        bindAddress: '127.0.0.1',
+        mediaIo: 'native',
+      });
+      const phone = await RtpPeer.open();
+      try {
+        expect((await engine.workerStats())[0]!.mediaIo).toBe('native');
+        const latched: unknown[] = [];
+        engine.on('remote-latched', (e) => latched.push(e));
+        // No remote in the SDP: the endpoint learns it from the first packet (symmetric RTP).
+        const ep = await engine.createEndpoint({});
+        await engine.echo(ep.id);
+        const level = 1000;
+        for (let i = 0; i < 25; i++) {
+          phone.sendAudio(ep.port, new Int16Array(160).fill(level));
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await phone.waitFor(10);
+        const stats = await engine.stats(ep.id);
+        expect(latched).toEqual([{ endpointId: ep.id, address: '127.0.0.1', port: phone.port }]);
+        expect(stats.packetsIn).toBe(25);
+        expect(stats.bytesIn).toBe(25 * 172);
+        expect(stats.malformed).toBe(0);
+        const echoed = phone.received
+          .map((r) => r.packet)
+          .filter((p) => p.payloadType === 0)
+          .map((p) => decodeSample('pcmu', p.payload[0]!));
+        expect(echoed.some((v) => Math.abs(v - level) < 64)).toBe(true);
+        await engine.closeEndpoint(ep.id);
+      } finally {
+        phone.close();
+        await engine.close();
+      }
     });
   },
 );

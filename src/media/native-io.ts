@@ -49,7 +49,7 @@ export function loadRtpIo(): RtpIoAddon | null {
  * Which RTP I/O a media worker uses: `TELLER_MEDIA_IO` (or the option) `native` when the addon
  * is built, else `dgram`. The default stays `dgram` (ADR 016 records the measurements).
  */
-export function chooseMediaIo(requested: string | undefined = process.env.TELLER_MEDIA_IO): MediaIo {
+export function chooseMediaIo(requested: string | undefined): MediaIo {
   return requested === 'native' && loadRtpIo() ? 'native' : 'dgram';
 }
 

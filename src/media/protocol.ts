@@ -116,6 +116,8 @@ export interface RecordingInfo {
 
 export interface WorkerStats {
   index: number;
+  /** The RTP I/O the worker's endpoints use (ADR 016). */
+  mediaIo: 'dgram' | 'native';
   endpoints: number;
   mixes: number;
   recordings: number;
