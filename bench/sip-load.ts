@@ -4,7 +4,7 @@
  *
  *   npm run bench -- sip-load [--only setup,hold,bridge] [--rates 20,40,60,...] [--step 15]
  *                              [--levels 100,300,600,1200] [--hold 60] [--ramp 40] [--probes 4]
- *                              [--profile 10] [--nice -10] [--quick] [--log warn]
+ *                              [--profile 10] [--nice -10] [--quick] [--log warn] [--media-io dgram|native]
  *
  * setup   Call setups per second with digest authentication (INVITE, 401, ACK, INVITE with
  *         credentials, 200, ACK, BYE, 200) to the line test (8889, ADR 008; it was 8888 until the
@@ -37,6 +37,10 @@
  * bench have the cores. The two cores are shared with other developers' compilers and test runs;
  * without this those take most of the CPU, media ticks wait 60 ms and more for a core, and the
  * figures measure that queue, not Teller. `--nice 0` measures it instead.
+ *
+ * `--media-io`: the media workers' RTP I/O (ADR 016), as TELLER_MEDIA_IO: `dgram`, or `native` for
+ * the rtpio addon's batched receive and send (build it first: node scripts/build-native.mjs; the
+ * result's `mediaIo` says what the workers really used). Default: TELLER_MEDIA_IO, else dgram.
  *
  * `--quick`: rates 20,50,100 for 5 s, levels 100,300, hold 10 s, 2 probes, 3 s profile.
  */
@@ -89,6 +93,7 @@ interface Options {
   profileSeconds: number;
   nice: number;
   logLevel: string;
+  mediaIo: string | undefined;
 }
 
 function parseOptions(args: string[]): Options {
@@ -113,6 +118,7 @@ function parseOptions(args: string[]): Options {
     profileSeconds: Number(value('profile', quick ? '3' : '10')),
     nice: Number(value('nice', '-10')),
     logLevel: value('log', 'warn'),
+    mediaIo: args.includes('--media-io') ? value('media-io', 'dgram') : process.env.TELLER_MEDIA_IO,
   };
 }
 
@@ -738,10 +744,15 @@ export default async function bench(args: string[]): Promise<unknown> {
   const loadAverage = os.loadavg();
   // Before Teller starts: threads (media workers) and children (SIPp) inherit the priority.
   const nice = raisePriority(options.nice);
+  // Read by each media worker as it starts (worker threads get a copy of the environment).
+  if (options.mediaIo === undefined) delete process.env.TELLER_MEDIA_IO;
+  else process.env.TELLER_MEDIA_IO = options.mediaIo;
   const bench = await startBench(options.logLevel);
+  const workers = await bench.teller.media.workerStats();
   const result: Record<string, unknown> = {
     cores: os.availableParallelism(),
-    mediaWorkers: (await bench.teller.media.workerStats()).length,
+    mediaWorkers: workers.length,
+    mediaIo: [...new Set(workers.map((w) => w.mediaIo))].join(', '),
     loadAverageAtStart: loadAverage.map((l) => round(l)),
     nice,
     options: { ...options, phases: [...options.phases] },
