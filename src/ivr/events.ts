@@ -113,8 +113,9 @@ export type IvrEventType = keyof IvrEventMap;
  * The per-step events: several per key press on every call, for the live view (supervisors'
  * stream, tests, the simulator). Nothing reads them back from the log — the session's path and
  * outcome travel in `ivr.session.ended`, the caller's path to an agent in `ivr.handover` and
- * the ACD contact — so the line writes them batched (`EventMeta.batched`): a few commits a
- * second for all calls instead of one per call per key. See docs/adr/011-ivr-event-persistence.md.
+ * the ACD contact — so the line writes them batched (`EventMeta.batched`): one commit a second
+ * for all calls instead of one per call per key. See docs/adr/011-ivr-event-persistence.md and
+ * docs/adr/014-ivr-events-one-commit-a-second.md.
  */
 export const ivrStepEvents: ReadonlySet<IvrEventType> = new Set<IvrEventType>([
   'ivr.step.entered',
