@@ -23,8 +23,9 @@ export interface WrapUpPanelProps {
 /**
  * After-contact work: the wrap-up code and a summary go on the customer's timeline (the code as
  * its outcome), then the ACD is told the work is done, with the code (it goes on the interaction's
- * record and in the completed event). The codes are the ACD's list, the one it checks. The timer shows what is left before the
- * ACD ends the wrap-up by itself; the agent may ask for 30 seconds more.
+ * record and in the completed event). The codes are the ACD's own list, the one it checks. The
+ * timer shows what is left before the ACD ends the wrap-up by itself; the agent may ask for 30
+ * seconds more.
  */
 export function WrapUpPanel({
   interactionId,
