@@ -178,16 +178,33 @@ describe('the agent desktop takes a call from the IVR', () => {
     const form = agent.locator('.ant-card', { hasText: 'Transfer between own accounts' }).last();
     const from = before.find((a) => a.kind === 'current' && a.currency === 'CNY')!;
     const to = before.find((a) => a.kind === 'savings' && a.currency === 'CNY')!;
-    await form.getByLabel('From account').click();
-    await agent
-      .locator(`.ant-select-dropdown:visible .ant-select-item-option[title*="${from.number}"]`)
-      .click({ force: true });
-    // The first list closes (animated) before the second opens, so only one option matches.
-    await expect.poll(() => agent.locator('.ant-select-dropdown:visible').count(), slow).toBe(0);
-    await form.getByLabel('To account').click();
-    await agent
-      .locator(`.ant-select-dropdown:visible .ant-select-item-option[title*="${to.number}"]`)
-      .click({ force: true });
+    /**
+     * Picks an account in a select until the form item shows it: the list opens animated, so an
+     * option may not take a click yet, or the list may not be open yet; each try does what is due.
+     */
+    const pick = async (label: string, number: string) => {
+      const item = form.locator('.ant-form-item').filter({ hasText: label }).first();
+      const option = agent.locator(
+        `.ant-select-dropdown:visible .ant-select-item-option[title*="${number}"]`,
+      );
+      await expect
+        .poll(async () => {
+          if (((await item.textContent()) ?? '').includes(number)) return true;
+          if (await option.isVisible())
+            await option.click({ force: true, timeout: 2_000 }).catch(() => undefined);
+          else if ((await agent.locator('.ant-select-dropdown:visible').count()) === 0)
+            await form
+              .getByLabel(label)
+              .click({ timeout: 2_000 })
+              .catch(() => undefined);
+          return false;
+        }, slow)
+        .toBe(true);
+      await expect.poll(() => agent.locator('.ant-select-dropdown:visible').count(), slow).toBe(0);
+    };
+    // The first list closes before the second opens, so only one option matches.
+    await pick('From account', from.number);
+    await pick('To account', to.number);
     await form.getByLabel('Amount').fill('100.00');
     await form.getByRole('button', { name: 'Review' }).click();
     await form.getByRole('button', { name: 'Confirm transfer' }).click();
