@@ -71,6 +71,8 @@ export class VoiceDesk {
   private readonly connected = new Map<string, Connected>();
   /** Interactions made by transferring a call to another queue, by call record id. */
   private readonly transferred = new Map<string, string>();
+  /** The call of each connected contact (`connected` the other way round). */
+  private readonly callByInteraction = new Map<string, string>();
   /** Verifications running, by interaction id (their end, for shutdown and tests). */
   private readonly verifying = new Map<string, Promise<void>>();
   private readonly stops: (() => void)[] = [];
@@ -85,6 +87,8 @@ export class VoiceDesk {
     };
     this.stops.push(
       bus.on('acd.interaction.offered', (e) => {
+        // Chats, e-mails and SMS reach the desktop by events alone: no interaction read for them.
+        if (e.payload.channel !== 'voice') return;
         this.offered(e.payload.interactionId, e.payload.agentId).catch((error: unknown) =>
           o.logger.error({ err: error, interaction: e.payload.interactionId }, 'voice offer not delivered'),
         );
@@ -104,8 +108,23 @@ export class VoiceDesk {
 
   /** The call a voice interaction is on, if the ACD holds it as a live call. */
   callOf(interactionId: string): string | undefined {
-    for (const [callId, c] of this.connected) if (c.interactionId === interactionId) return callId;
-    return undefined;
+    const callId = this.callByInteraction.get(interactionId);
+    return callId !== undefined && this.connected.get(callId)?.interactionId === interactionId
+      ? callId
+      : undefined;
+  }
+
+  private link(callId: string, contact: Connected): void {
+    this.connected.set(callId, contact);
+    this.callByInteraction.set(contact.interactionId, callId);
+  }
+
+  private unlink(callId: string): void {
+    const contact = this.connected.get(callId);
+    if (contact && this.callByInteraction.get(contact.interactionId) === callId) {
+      this.callByInteraction.delete(contact.interactionId);
+    }
+    this.connected.delete(callId);
   }
 
   /** The voice contact connected to this call, if any. */
@@ -131,7 +150,7 @@ export class VoiceDesk {
     acd.queueConfig(queueId); // throws ACD_UNKNOWN_QUEUE before anything moves
     const contact = this.connected.get(callId)!;
     const original = await interactions.get(interactionId);
-    this.connected.delete(callId);
+    this.unlink(callId);
     await this.o.calls.detachAgent(callId);
     acd.release(contact.agentId, interactionId);
     await interactions.attach(interactionId, { transferredTo: queueId, transferredBy: actor });
@@ -284,7 +303,7 @@ export class VoiceDesk {
       await calls.detachAgent(callId).catch(() => undefined);
       return;
     }
-    this.connected.set(callId, { interactionId, agentId });
+    this.link(callId, { interactionId, agentId });
     await interactions
       .update(interactionId, { agentId })
       .catch((error: unknown) => logger.warn({ err: error }, 'interaction not updated with its agent'));
@@ -325,7 +344,7 @@ export class VoiceDesk {
           else if (state.state !== 'connected') return false;
           accepted = true;
           // Connected from now on for the desk: the agent hanging up ends the contact like any call.
-          this.connected.set(ring.callId, { interactionId, agentId });
+          this.link(ring.callId, { interactionId, agentId });
           return true;
         },
       })
@@ -361,7 +380,7 @@ export class VoiceDesk {
     });
     if (outcome.kind !== 'connected' && accepted) {
       // The call ended before it began: call.ended released the agent to wrap-up, or does now.
-      this.connected.delete(outcome.callId);
+      this.unlink(outcome.callId);
       const state = acd.hasInteraction(interactionId) ? acd.interactionState(interactionId) : undefined;
       if (state?.state === 'connected' && state.agentId === agentId) acd.release(agentId, interactionId);
     }
@@ -378,7 +397,7 @@ export class VoiceDesk {
   private released(interactionId: string): void {
     const callId = this.callOf(interactionId);
     if (!callId) return;
-    this.connected.delete(callId);
+    this.unlink(callId);
     this.o.calls.end(callId).catch(() => undefined);
   }
 
@@ -387,7 +406,7 @@ export class VoiceDesk {
     const { acd, interactions, logger } = this.o;
     const contact = this.connected.get(callId);
     if (contact) {
-      this.connected.delete(callId);
+      this.unlink(callId);
       const state = acd.hasInteraction(contact.interactionId)
         ? acd.interactionState(contact.interactionId)
         : undefined;
