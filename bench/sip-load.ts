@@ -40,7 +40,8 @@
  *
  * `--media-io`: the media workers' RTP I/O (ADR 016), as TELLER_MEDIA_IO: `dgram`, or `native` for
  * the rtpio addon's batched receive and send (build it first: node scripts/build-native.mjs; the
- * result's `mediaIo` says what the workers really used). Default: TELLER_MEDIA_IO, else dgram.
+ * result's `mediaIo` says what the workers really used). Default: TELLER_MEDIA_IO, else native
+ * when the addon is built, else dgram.
  *
  * `--quick`: rates 20,50,100 for 5 s, levels 100,300, hold 10 s, 2 probes, 3 s profile.
  */

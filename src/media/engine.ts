@@ -43,7 +43,7 @@ export interface MediaEngineOptions {
   debug?: boolean;
   /**
    * RTP I/O of the workers (ADR 016): `native` = the rtpio addon's batched receive and send, when
-   * it is built (else dgram); default TELLER_MEDIA_IO, else `dgram`.
+   * it is built (else dgram); default TELLER_MEDIA_IO, else `native` when built, else `dgram`.
    */
   mediaIo?: 'dgram' | 'native';
   /** Extra Node flags for the worker threads, e.g. `['--cpu-prof', '--cpu-prof-dir=/tmp/prof']` to profile them. */

@@ -72,8 +72,8 @@ interface Recording {
  * Tick order: every endpoint pulls its received frame; every mix writes its members' outgoing
  * frames; every endpoint adds its player's frame, sends, and feeds its recorder.
  *
- * With the native RTP I/O (ADR 016; `mediaIo: 'native'` or TELLER_MEDIA_IO=native, and the addon
- * built) the tick starts by reading every datagram that arrived since the last one (one call)
+ * With the native RTP I/O (ADR 016; the default when the addon is built, unless `mediaIo` or
+ * TELLER_MEDIA_IO says `dgram`) the tick starts by reading every datagram that arrived since the last one (one call)
  * and ends by sending every packet it made (one call); with dgram, packets arrive between ticks
  * as socket events and each send is its own call.
  */

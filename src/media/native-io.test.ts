@@ -25,10 +25,10 @@ describe('address helpers', () => {
     expect(ip4ToNumber('example.com')).toBeUndefined();
   });
 
-  it('uses dgram unless native is asked for and the addon is built', () => {
-    expect(chooseMediaIo(undefined)).toBe('dgram');
-    expect(chooseMediaIo('')).toBe('dgram');
+  it('uses native when the addon is built unless dgram is asked for', () => {
     expect(chooseMediaIo('dgram')).toBe('dgram');
+    expect(chooseMediaIo(undefined)).toBe(addon ? 'native' : 'dgram');
+    expect(chooseMediaIo('')).toBe(addon ? 'native' : 'dgram');
     expect(chooseMediaIo('native')).toBe(addon ? 'native' : 'dgram');
   });
 });

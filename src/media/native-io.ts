@@ -46,11 +46,12 @@ export function loadRtpIo(): RtpIoAddon | null {
 }
 
 /**
- * Which RTP I/O a media worker uses: `TELLER_MEDIA_IO` (or the option) `native` when the addon
- * is built, else `dgram`. The default stays `dgram` (ADR 016 records the measurements).
+ * Which RTP I/O a media worker uses (`TELLER_MEDIA_IO` or the engine's option): `dgram` when
+ * asked for, else `native` when the addon is built, else `dgram`. Native is the default since it
+ * measured 1.4–1.6 times the packets per core of dgram (ADR 016, bench/RESULTS.md).
  */
 export function chooseMediaIo(requested: string | undefined): MediaIo {
-  return requested === 'native' && loadRtpIo() ? 'native' : 'dgram';
+  return requested !== 'dgram' && loadRtpIo() ? 'native' : 'dgram';
 }
 
 /** 'a.b.c.d' as the addon's number (a<<24 | …), or undefined for anything but an IPv4 literal. */
