@@ -16,6 +16,8 @@ const source = path.join(root, 'native', 'rtpio', 'rtpio.c');
 const output = path.join(root, 'build', 'native', 'rtpio.node');
 
 function skip(reason) {
+  // An addon left from an earlier build would still be loaded: remove it, so that what this says holds.
+  rmSync(output, { force: true });
   console.log(`build-native: ${reason}; not building rtpio.node (the media workers use dgram)`);
   process.exit(0);
 }
