@@ -2,7 +2,7 @@
  * IVR benchmark: what the IVR interpreter costs over plain playback. A real Teller (startTeller, in
  * this process) on loopback, driven by Debian's SIPp (sip-tester) as callers on a trusted trunk.
  *
- *   npm run bench -- ivr [--levels 50,100,300] [--rounds 3] [--hold 30] [--ramp 40] [--profile 10]
+ *   npm run bench -- ivr [--levels 50,100,300] [--rounds 3] [--hold 30] [--warmup 10] [--ramp 40] [--profile 10]
  *                        [--caller 13900000000] [--nice -10] [--quick] [--log warn]
  *
  * At each level N, in the same run and against the same Teller, `--rounds` times each, in the
@@ -69,6 +69,8 @@ interface Options {
   levels: number[];
   rounds: number;
   holdSeconds: number;
+  /** An unmeasured round first, held this long, so the first measured window is not the code's first run. */
+  warmupSeconds: number;
   rampRate: number;
   profileSeconds: number;
   caller: string;
@@ -91,6 +93,7 @@ function parseOptions(args: string[]): Options {
     levels: numbers(value('levels', quick ? '50,100' : '50,100,300')),
     rounds: Math.max(1, Number(value('rounds', quick ? '2' : '3'))),
     holdSeconds: Number(value('hold', process.env.TELLER_BENCH_HOLD ?? (quick ? '15' : '30'))),
+    warmupSeconds: Number(value('warmup', quick ? '5' : '10')),
     rampRate: Number(value('ramp', '40')),
     profileSeconds: Number(value('profile', quick ? '3' : '10')),
     caller: value('caller', '13900000000'),
@@ -523,6 +526,17 @@ export default async function bench(args: string[]): Promise<unknown> {
       const cpu0 = ownCpuSeconds();
       await sleep(2000);
       if (ownCpuSeconds() - cpu0 < 0.2) break;
+    }
+    if (options.warmupSeconds > 0 && options.levels[0] !== undefined) {
+      // The interpreter's, the event log's and the line test's code run once before anything is measured.
+      progress(
+        `warm-up: ${options.levels[0]} calls of each mode for ${options.warmupSeconds} s, not measured`,
+      );
+      await level(
+        bench,
+        { ...options, rounds: 1, holdSeconds: options.warmupSeconds, profileSeconds: 0 },
+        options.levels[0],
+      );
     }
     const levels = [];
     for (const calls of options.levels) levels.push(await level(bench, options, calls));

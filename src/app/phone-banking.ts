@@ -72,19 +72,30 @@ export async function startPhoneBanking(deps: PhoneBankingDeps): Promise<PhoneBa
     reportError: (error, context) => logger.error({ err: error }, context),
   });
   const customers = new CrmIvrCustomers(deps.crm);
-  // Events still being written: the line's drain waits for them before the store closes.
-  const writing = new Set<Promise<unknown>>();
+  // Events still being written: the line's drain waits for them before the store closes. A
+  // count, not a set of promises: an IVR emits several events per key, one `then` each is enough.
+  let writing = 0;
+  const drained: (() => void)[] = [];
+  const written = () => {
+    writing--;
+    if (writing === 0) for (const wake of drained.splice(0)) wake();
+  };
   const events: IvrEventSink & { drain(): Promise<void> } = {
     emit<K extends IvrEventType>(type: K, payload: IvrEventMap[K]) {
-      const batched = ivrStepEvents.has(type);
-      const written: Promise<unknown> = bus
-        .publish(type, payload as DomainEvents[K], { audience: 'supervisor', actor: ivrActor, batched })
-        .catch((error: unknown) => logger.error({ err: error }, `IVR event ${type} not logged`))
-        .finally(() => writing.delete(written));
-      writing.add(written);
+      writing++;
+      bus
+        .publish(type, payload as DomainEvents[K], {
+          audience: 'supervisor',
+          actor: ivrActor,
+          batched: ivrStepEvents.has(type),
+        })
+        .then(written, (error: unknown) => {
+          logger.error({ err: error }, `IVR event ${type} not logged`);
+          written();
+        });
     },
     async drain() {
-      while (writing.size > 0) await Promise.all([...writing]);
+      while (writing > 0) await new Promise<void>((resolve) => drained.push(resolve));
     },
   };
   const line = new IvrLine({
