@@ -167,7 +167,7 @@ export function voiceRoutes(o: VoiceRoutesOptions) {
             level: z.literal('pin').optional().describe('the level asked for; the PIN is the one there is'),
           })
           .strict()
-          .optional(),
+          .nullish(),
         response: { 202: anything, ...errors },
       },
       handler: async (request, reply) => {
