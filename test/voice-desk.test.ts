@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamPart } from './support/pcap';
 import {
   callIvr,
+  canBind,
   channelSamples,
   deskPhone,
   type IvrCall,
@@ -87,6 +88,19 @@ function askForAgent(caller: string, voiceSeconds: number): Promise<IvrCall> {
   });
 }
 
+/**
+ * A port for the carrier trunk's far end that other test files will not draw meanwhile: outside
+ * the kernel's ephemeral range (where `freeUdpPort` and SIPp's media ports come from) and
+ * Teller's RTP range. Teller is told of it at start; SIPp binds it only in the callback test,
+ * minutes later, so an ephemeral port could be another file's phone by then.
+ */
+async function quietPort(): Promise<number> {
+  for (;;) {
+    const port = 15_000 + Math.floor(Math.random() * 5_000);
+    if (await canBind(port)) return port;
+  }
+}
+
 /** agent01 ready for the next contact: any wrap-up ended, Ready again. */
 async function readyAgain(): Promise<void> {
   await until('agent01 ready again', async () => {
@@ -114,7 +128,7 @@ function legsOf(callId: string) {
 }
 
 beforeAll(async () => {
-  trunkPort = await freeUdpPort();
+  trunkPort = await quietPort();
   teller = await startTestTeller({
     env: {
       TELLER_SIP_TRUSTED_ADDRESSES: '127.0.0.2',
@@ -486,11 +500,15 @@ describe('voice contacts: queue → agent phone → supervisor', () => {
     expect((await phone.result).status).toBe(0);
     expect((await customer.result).status).toBe(0);
     await until('the agent in wrap-up', () => teller.acd.engine.agentState(agentId).state.kind === 'wrap-up');
-    const row = await teller.store.db
-      .selectFrom('call_records')
-      .select(['recording_path', 'interaction_id', 'route', 'disposition'])
-      .where('id', '=', callId)
-      .executeTakeFirstOrThrow();
+    // Call records are written behind (group commit): the end lands a moment after the BYE.
+    const recordOf = () =>
+      teller.store.db
+        .selectFrom('call_records')
+        .select(['recording_path', 'interaction_id', 'route', 'disposition'])
+        .where('id', '=', callId)
+        .executeTakeFirstOrThrow();
+    await until('the call record ended', async () => (await recordOf()).disposition !== null);
+    const row = await recordOf();
     expect(row).toMatchObject({ interaction_id: interaction.id, route: 'callback', disposition: 'answered' });
     // The customer on the left, as on an inbound call; the agent on the right.
     expect(toneBlocks(channelSamples(row.recording_path!, 1), 440)).toBeGreaterThan(10);
