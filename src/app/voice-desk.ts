@@ -192,13 +192,8 @@ export class VoiceDesk {
     const interaction = await interactions.get(interactionId);
     const lang = interaction.data.language === 'en' ? 'en' : 'zh';
     await calls.setAgentAside(callId);
-    let result: Promise<LineVerification>;
-    try {
-      result = this.o.verifier.verify(callId, this.o.verificationFlow, lang);
-    } catch (error) {
-      await calls.resumeAgent(callId);
-      throw error;
-    }
+    // A run that cannot start rejects; `verified` then puts the agent back and records `failed`.
+    const result = this.o.verifier.verify(callId, this.o.verificationFlow, lang);
     const done = this.verified(interactionId, callId, interaction.customerId, result)
       .catch((error: unknown) =>
         logger.error({ err: error, interaction: interactionId }, 'verification not recorded'),
