@@ -43,6 +43,11 @@
  * result's `mediaIo` says what the workers really used). Default: TELLER_MEDIA_IO, else native
  * when the addon is built, else dgram.
  *
+ * `--realtime`: the media workers' SCHED_RR priority (ADR 017), as TELLER_MEDIA_REALTIME_PRIORITY;
+ * `--realtime 0` for normal scheduling. Default: the variable, else Teller's default (10). The
+ * result's `mediaScheduling` says what the kernel granted at the start, and each level's
+ * `workerScheduling` what the workers had at the window's end (normal again after an overload).
+ *
  * `--quick`: rates 20,50,100 for 5 s, levels 100,300, hold 10 s, 2 probes, 3 s profile.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -95,6 +100,7 @@ interface Options {
   nice: number;
   logLevel: string;
   mediaIo: string | undefined;
+  realtimePriority: string | undefined;
 }
 
 function parseOptions(args: string[]): Options {
@@ -120,6 +126,9 @@ function parseOptions(args: string[]): Options {
     nice: Number(value('nice', '-10')),
     logLevel: value('log', 'warn'),
     mediaIo: args.includes('--media-io') ? value('media-io', 'dgram') : process.env.TELLER_MEDIA_IO,
+    realtimePriority: args.includes('--realtime')
+      ? value('realtime', '10')
+      : process.env.TELLER_MEDIA_REALTIME_PRIORITY,
   };
 }
 
@@ -495,6 +504,7 @@ function windowFigures(s0: Snapshot, s1: Snapshot, sippNames: string[]) {
       mediaWorkers: workersSeconds > 0 ? Math.round(packets / workersSeconds) : null,
     },
     workerUtilization: s1.workers.map((w) => w.utilization),
+    workerScheduling: s1.workers.map((w) => w.scheduling),
     rssMiB: round(memory.rss / 2 ** 20, 1),
     heapUsedMiB: round(memory.heapUsed / 2 ** 20, 1),
   };
@@ -748,12 +758,15 @@ export default async function bench(args: string[]): Promise<unknown> {
   // Read by each media worker as it starts (worker threads get a copy of the environment).
   if (options.mediaIo === undefined) delete process.env.TELLER_MEDIA_IO;
   else process.env.TELLER_MEDIA_IO = options.mediaIo;
+  if (options.realtimePriority !== undefined)
+    process.env.TELLER_MEDIA_REALTIME_PRIORITY = options.realtimePriority;
   const bench = await startBench(options.logLevel);
   const workers = await bench.teller.media.workerStats();
   const result: Record<string, unknown> = {
     cores: os.availableParallelism(),
     mediaWorkers: workers.length,
     mediaIo: [...new Set(workers.map((w) => w.mediaIo))].join(', '),
+    mediaScheduling: workers.map((w) => w.scheduling).join(', '),
     loadAverageAtStart: loadAverage.map((l) => round(l)),
     nice,
     options: { ...options, phases: [...options.phases] },

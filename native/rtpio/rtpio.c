@@ -27,6 +27,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -445,6 +447,32 @@ static napi_value counters(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * schedule(priority): puts the calling thread (a media worker) on SCHED_RR at this realtime
+ * priority (1-99), or back on SCHED_OTHER for 0. Returns 0, or the errno when the process may
+ * not (EPERM without CAP_SYS_NICE or an RLIMIT_RTPRIO that allows it). ADR 017.
+ */
+static napi_value schedule(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t priority;
+  if (argc < 1) {
+    napi_throw_type_error(env, "RTPIO_ARG", "rtpio: schedule(priority)");
+    return NULL;
+  }
+  if (!argInt(env, argv[0], &priority, "priority")) return NULL;
+  if (priority < 0 || priority > 99) {
+    napi_throw_range_error(env, "RTPIO_ARG", "rtpio: schedule needs a priority 0-99");
+    return NULL;
+  }
+  struct sched_param param = {.sched_priority = priority};
+  int err = pthread_setschedparam(pthread_self(), priority > 0 ? SCHED_RR : SCHED_OTHER, &param);
+  napi_value result;
+  CHECK(napi_create_int32(env, err, &result));
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"createSet", NULL, createSet, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -454,6 +482,7 @@ NAPI_MODULE_INIT() {
       {"recvAll", NULL, recvAll, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendBatch", NULL, sendBatch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"counters", NULL, counters, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"schedule", NULL, schedule, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

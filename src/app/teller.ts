@@ -151,7 +151,12 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     logger.error({ err: error }, context),
   );
   // Media first: the SIP port opens only when calls can be taken.
-  const media = await MediaEngine.start({ portMin: config.rtpPortMin, portMax: config.rtpPortMax, logger });
+  const media = await MediaEngine.start({
+    portMin: config.rtpPortMin,
+    portMax: config.rtpPortMax,
+    realtimePriority: config.mediaRealtimePriority,
+    logger,
+  });
   const sip = await startSip(config, { logger, clock, users, audit });
   bank.start();
   const records = new CallRecords(store.db, clock, (error, context) => logger.error({ err: error }, context));

@@ -58,6 +58,12 @@ export const configSchema = z.strictObject({
   sipTcpMaxConnectionsPerAddress: positiveInt.default(256),
   rtpPortMin: port.default(20000),
   rtpPortMax: port.default(29999),
+  /**
+   * SCHED_RR priority of the media worker threads (1–99; 0 = normal scheduling), so that a
+   * tick is not kept waiting by other work on a busy host. Needs CAP_SYS_NICE (root) and the
+   * native RTP I/O; without them the workers run normally and the log says why (ADR 017).
+   */
+  mediaRealtimePriority: z.coerce.number().int().min(0).max(99).default(10),
   smtpPort: port.default(2525),
   dataDir: z.string().min(1).default('./data'),
   databaseUrl: z
@@ -93,6 +99,7 @@ export const envNames: Record<keyof z.input<typeof configSchema>, string> = {
   sipDigestAlgorithms: 'TELLER_SIP_DIGEST_ALGORITHMS',
   rtpPortMin: 'TELLER_RTP_PORT_MIN',
   rtpPortMax: 'TELLER_RTP_PORT_MAX',
+  mediaRealtimePriority: 'TELLER_MEDIA_REALTIME_PRIORITY',
   smtpPort: 'TELLER_SMTP_PORT',
   dataDir: 'TELLER_DATA_DIR',
   databaseUrl: 'TELLER_DATABASE_URL',

@@ -13,6 +13,7 @@ import type {
   EndpointId,
   EndpointSnapshotData,
   EndpointStats,
+  FromWorker,
   MediaEventName,
   MediaEvents,
   MixId,
@@ -23,6 +24,7 @@ import type {
   RecordingInfo,
   RemoteAddress,
   StreamSettings,
+  WorkerOptions,
   WorkerStats,
 } from './protocol';
 
@@ -39,13 +41,19 @@ export interface MediaEngineOptions {
   /** Start a replacement when a worker dies (default true). */
   restartWorkers?: boolean;
   logger?: Logger;
-  /** Enables `debug.crash` for the tests that prove a dead worker fails its pending requests. */
+  /** Enables `debug.crash` and `debug.load`, for the tests of a dying or overloaded worker. */
   debug?: boolean;
   /**
    * RTP I/O of the workers (ADR 016): `native` = the rtpio addon's batched receive and send, when
    * it is built (else dgram); default TELLER_MEDIA_IO, else `native` when built, else `dgram`.
    */
   mediaIo?: 'dgram' | 'native';
+  /**
+   * SCHED_RR priority (1–99) for the worker threads, so that a tick runs when it is due rather
+   * than after whatever else the host runs; 0 (the default here) for normal scheduling. Needs the
+   * native RTP I/O and CAP_SYS_NICE; refused = normal scheduling and a warning (ADR 017).
+   */
+  realtimePriority?: number;
   /** Extra Node flags for the worker threads, e.g. `['--cpu-prof', '--cpu-prof-dir=/tmp/prof']` to profile them. */
   workerExecArgv?: string[];
 }
@@ -104,16 +112,11 @@ const require = createRequire(import.meta.url);
  * (resolved from this package, not from the process's working directory), then imports the
  * entry. A compiled build (`worker.js` beside this file) is started directly.
  */
-function spawnWorker(
-  index: number,
-  options: { tickMs?: number; debug?: boolean; mediaIo?: 'dgram' | 'native' },
-  execArgv: string[] = [],
-): Worker {
+function spawnWorker(workerData: WorkerOptions, execArgv: string[] = []): Worker {
   const here = import.meta.url;
   const compiled = here.endsWith('.js');
   const entry = new URL(compiled ? './worker.js' : './worker.ts', here);
-  const workerData = { index, ...options };
-  const name = `teller-media-${index}`;
+  const name = `teller-media-${workerData.index}`;
   if (compiled) return new Worker(entry, { workerData, name, execArgv });
   const tsxApi = pathToFileURL(
     path.join(path.dirname(require.resolve('tsx/package.json')), 'dist/esm/api/index.mjs'),
@@ -122,7 +125,9 @@ function spawnWorker(
   return new Worker(bootstrap, { eval: true, workerData, name, execArgv });
 }
 
-function waitReady(worker: Worker): Promise<void> {
+type Ready = Extract<FromWorker, { ready: true }>;
+
+function waitReady(worker: Worker): Promise<Ready> {
   return new Promise((resolve, reject) => {
     const cleanup = () => {
       worker.off('message', onMessage);
@@ -132,7 +137,7 @@ function waitReady(worker: Worker): Promise<void> {
     const onMessage = (m: unknown) => {
       if (typeof m === 'object' && m !== null && 'ready' in m) {
         cleanup();
-        resolve();
+        resolve(m as Ready);
       }
     };
     const onError = (e: Error) => {
@@ -158,6 +163,7 @@ function waitReady(worker: Worker): Promise<void> {
  */
 export class MediaEngine {
   private readonly slots: (WorkerSlot | undefined)[] = [];
+  private workersStarted = 1;
   private readonly endpointSlot = new Map<EndpointId, WorkerSlot>();
   private readonly endpointPort = new Map<EndpointId, number>();
   private readonly mixSlot = new Map<MixId, WorkerSlot>();
@@ -189,6 +195,7 @@ export class MediaEngine {
   static async start(options: MediaEngineOptions = {}): Promise<MediaEngine> {
     const engine = new MediaEngine(options);
     const count = Math.max(1, options.workers ?? os.availableParallelism());
+    engine.workersStarted = count;
     try {
       await Promise.all(Array.from({ length: count }, (_, i) => engine.startWorker(i)));
     } catch (error) {
@@ -199,12 +206,25 @@ export class MediaEngine {
   }
 
   private async startWorker(index: number): Promise<void> {
+    const tickMs = this.options.tickMs ?? 20;
     const worker = spawnWorker(
-      index,
-      { tickMs: this.options.tickMs, debug: this.options.debug, mediaIo: this.options.mediaIo },
+      {
+        index,
+        tickMs,
+        // the workers' ticks spread over the period, so that they do not all want a core at once
+        tickPhaseMs: (index * tickMs) / this.workersStarted,
+        debug: this.options.debug,
+        mediaIo: this.options.mediaIo,
+        realtimePriority: this.options.realtimePriority,
+      },
       this.options.workerExecArgv,
     );
-    await waitReady(worker);
+    const ready = await waitReady(worker);
+    if (ready.schedulingError)
+      this.options.logger?.warn(
+        { worker: index },
+        `media worker ${index} runs with normal scheduling: ${ready.schedulingError}`,
+      );
     const channel = new ControlChannel(
       worker,
       `media worker ${index}`,
@@ -260,6 +280,13 @@ export class MediaEngine {
   }
 
   private dispatch<K extends MediaEventName>(event: K, data: MediaEvents[K]): void {
+    if (event === 'scheduling') {
+      const change = data as MediaEvents['scheduling'];
+      this.options.logger?.warn(
+        change,
+        `media worker ${change.worker} now has ${change.scheduling} scheduling: ${change.reason}`,
+      );
+    }
     for (const listener of this.listeners.get(event) ?? []) {
       try {
         (listener as Listener<K>)(data);
@@ -568,6 +595,13 @@ export class MediaEngine {
 
   get workerCount(): number {
     return this.liveSlots().length;
+  }
+
+  /** For tests only (needs `debug: true`): makes every tick of a worker burn `tickMs` of CPU. */
+  async loadWorker(index: number, tickMs: number): Promise<void> {
+    const slot = this.slots[index];
+    if (!slot) throw new MediaError('MEDIA_NOT_FOUND', `no media worker ${index}`);
+    await slot.channel.request('debug.load', { tickMs });
   }
 
   /** For tests only (needs `debug: true`): makes a worker throw an uncaught exception. */

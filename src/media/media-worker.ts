@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { getSystemErrorName } from 'node:util';
 import { isDtmfDigit } from './dtmf-event';
 import { FRAME_SAMPLES, RtpEndpoint } from './endpoint';
 import { MediaError } from './errors';
@@ -15,6 +16,8 @@ import type {
   RecordingInfo,
   WorkerMethod,
   WorkerMethods,
+  WorkerOptions,
+  WorkerScheduling,
   WorkerStats,
 } from './protocol';
 import { Recorder } from './recorder';
@@ -29,6 +32,28 @@ function threadCpuMs(): number | null {
   try {
     const ns = Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
     return Number.isFinite(ns) ? Math.round(ns / 1e4) / 100 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A realtime worker whose ticks take more than this share of a second goes back to normal
+ * scheduling: it is overloaded, and on SCHED_RR it would starve the SIP signalling (ADR 017).
+ */
+const overloadShare = 0.9;
+const overloadWindowMs = 1000;
+
+/**
+ * The calling thread's scheduling as the kernel has it (/proc/thread-self/stat, field 41: policy
+ * 1 = SCHED_FIFO, 2 = SCHED_RR), or null where that file cannot be read.
+ */
+function threadScheduling(): WorkerScheduling | null {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    // fields after the command name (which may hold spaces) start with field 3
+    const policy = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[41 - 3]);
+    return policy === 1 || policy === 2 ? 'realtime' : 'normal';
   } catch {
     return null;
   }
@@ -88,17 +113,55 @@ export class MediaWorker {
   private lastElu = performance.eventLoopUtilization();
   private recorderPhase = 0;
   private readonly io: NativeRtpIo | undefined;
+  private schedulingNow: WorkerScheduling = 'normal';
+  /** Why the realtime priority asked for was not granted. */
+  readonly schedulingError: string | undefined;
+  private overloadWindow = { startedAt: performance.now(), workMs: 0 };
+  /** `debug.load`: CPU each tick burns on purpose, ms (tests of the overload guard). */
+  private debugTickLoadMs = 0;
 
   constructor(
     readonly index: number,
     private readonly emit: Emit,
-    private readonly options: { tickMs?: number; debug?: boolean; mediaIo?: MediaIo } = {},
+    private readonly options: Omit<WorkerOptions, 'index'> = {},
   ) {
     const addon =
       chooseMediaIo(options.mediaIo ?? process.env.TELLER_MEDIA_IO) === 'native' ? loadRtpIo() : null;
     if (addon) this.io = new NativeRtpIo(addon);
+    this.schedulingError = this.schedule(options.realtimePriority ?? 0);
     this.ticker = new Ticker(options.tickMs ?? 20, (tick) => this.tick(tick));
-    this.ticker.start();
+    this.ticker.start(options.tickPhaseMs);
+  }
+
+  /** The thread's scheduling: realtime at `priority` when it is above 0 and allowed. Returns why not. */
+  private schedule(priority: number): string | undefined {
+    if (priority <= 0) return undefined;
+    if (!this.io) return 'realtime scheduling needs the native RTP I/O addon (npm run build:native)';
+    const errno = this.io.schedule(priority);
+    if (errno !== 0) return `SCHED_RR priority ${priority} refused: ${getSystemErrorName(-errno)}`;
+    this.schedulingNow = 'realtime';
+    return undefined;
+  }
+
+  get scheduling(): WorkerScheduling {
+    return this.schedulingNow;
+  }
+
+  /** Once a second on a realtime worker: back to normal scheduling if its ticks took over `overloadShare`. */
+  private watchOverload(): void {
+    const now = performance.now();
+    const window = this.overloadWindow;
+    if (now - window.startedAt < overloadWindowMs) return;
+    const share = (this.ticker.workMs - window.workMs) / (now - window.startedAt);
+    this.overloadWindow = { startedAt: now, workMs: this.ticker.workMs };
+    if (share <= overloadShare || !this.io) return;
+    this.io.schedule(0);
+    this.schedulingNow = 'normal';
+    this.emit('scheduling', {
+      worker: this.index,
+      scheduling: 'normal',
+      reason: `ticks took ${Math.round(share * 100)} % of the last second (over ${overloadShare * 100} %)`,
+    });
   }
 
   private endpoint(id: EndpointId): RtpEndpoint {
@@ -116,10 +179,15 @@ export class MediaWorker {
     try {
       this.io?.receive();
       this.runTick(tick);
+      if (this.debugTickLoadMs > 0) {
+        const until = performance.now() + this.debugTickLoadMs;
+        while (performance.now() < until);
+      }
     } finally {
       // Even when a listener threw mid-tick, what was queued goes out (and the queue is emptied).
       this.io?.flush();
     }
+    if (this.schedulingNow === 'realtime') this.watchOverload();
   }
 
   private runTick(tick: TickInfo): void {
@@ -351,6 +419,12 @@ export class MediaWorker {
       }
       case 'worker.stats':
         return this.stats() as R;
+      case 'debug.load': {
+        if (!this.options.debug)
+          throw new MediaError('MEDIA_BAD_REQUEST', 'debug.load needs an engine started with debug');
+        this.debugTickLoadMs = (data as WorkerMethods['debug.load']['params']).tickMs;
+        return null as R;
+      }
       case 'debug.crash':
         if (!this.options.debug)
           throw new MediaError('MEDIA_BAD_REQUEST', 'debug.crash needs an engine started with debug');
@@ -428,6 +502,7 @@ export class MediaWorker {
     return {
       index: this.index,
       mediaIo: this.mediaIo,
+      scheduling: threadScheduling() ?? this.schedulingNow,
       endpoints: this.endpoints.size,
       mixes: this.mixes.size,
       recordings: this.recordings.size,

@@ -17,6 +17,7 @@ interface RtpIoAddon {
   recvAll(set: RtpIoSetHandle, buffer: Uint8Array): number;
   sendBatch(set: RtpIoSetHandle, buffer: Uint8Array, count: number): number;
   counters(set: RtpIoSetHandle): [truncated: number, receiveErrors: number];
+  schedule(priority: number): number;
 }
 declare const setBrand: unique symbol;
 type RtpIoSetHandle = { readonly [setBrand]: true };
@@ -111,6 +112,14 @@ export class NativeRtpIo {
     const handle = this.addon.open(this.set, address, port);
     this.receivers.set(handle, receiver);
     return handle;
+  }
+
+  /**
+   * Puts the calling thread on SCHED_RR at `priority` (1–99), or back on normal scheduling for 0
+   * (ADR 017). Returns 0, or the errno when refused (EPERM: no CAP_SYS_NICE or RLIMIT_RTPRIO).
+   */
+  schedule(priority: number): number {
+    return this.addon.schedule(priority);
   }
 
   localPort(handle: number): number {

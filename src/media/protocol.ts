@@ -114,10 +114,30 @@ export interface RecordingInfo {
   bytes: number;
 }
 
+/**
+ * How a media worker thread is scheduled (ADR 017). `realtime`: SCHED_RR, so its tick runs when
+ * due instead of waiting behind other processes; `normal`: the kernel's default policy.
+ */
+export type WorkerScheduling = 'realtime' | 'normal';
+
+/** What a worker starts with; the engine's options, per worker. */
+export interface WorkerOptions {
+  index: number;
+  tickMs?: number;
+  /** Where in the tick period this worker's ticks fall, ms (the engine spreads its workers over it). */
+  tickPhaseMs?: number;
+  debug?: boolean;
+  mediaIo?: 'dgram' | 'native';
+  /** SCHED_RR priority (1–99) for the worker thread, 0 for normal scheduling (ADR 017). */
+  realtimePriority?: number;
+}
+
 export interface WorkerStats {
   index: number;
   /** The RTP I/O the worker's endpoints use (ADR 016). */
   mediaIo: 'dgram' | 'native';
+  /** The worker thread's scheduling (ADR 017): `realtime` = SCHED_RR at the configured priority. */
+  scheduling: WorkerScheduling;
   endpoints: number;
   mixes: number;
   recordings: number;
@@ -180,6 +200,8 @@ export interface WorkerMethods {
     result: null;
   };
   'worker.stats': { params: Record<string, never>; result: WorkerStats };
+  /** Only honoured with `debug: true`: every tick then burns `tickMs` of CPU (0 stops it). */
+  'debug.load': { params: { tickMs: number }; result: null };
   /** Only honoured when the engine was started with `debug: true`: throws outside any handler. */
   'debug.crash': { params: Record<string, never>; result: null };
 }
@@ -221,6 +243,12 @@ export interface MediaEvents {
    * stop where they were: the files hold everything up to the last once-a-second flush.
    */
   'worker-died': { worker: number; endpointIds: EndpointId[]; recordingIds: RecordingId[]; error: string };
+  /**
+   * Worker-level: the worker's scheduling changed after it started — a realtime worker whose
+   * ticks took more than `overloadShare` of a second went back to normal scheduling, so that it
+   * cannot starve the SIP signalling and the rest of the host (ADR 017).
+   */
+  scheduling: { worker: number; scheduling: WorkerScheduling; reason: string };
 }
 
 export type MediaEventName = keyof MediaEvents;
@@ -230,4 +258,9 @@ export type FromWorker =
   | { id: number; ok: true; data: unknown }
   | { id: number; ok: false; error: { code: string; message: string } }
   | { event: MediaEventName; data: unknown }
-  | { ready: true };
+  | {
+      ready: true;
+      scheduling: WorkerScheduling;
+      /** Why a realtime priority that was asked for was not granted (EPERM…). */
+      schedulingError?: string;
+    };

@@ -71,4 +71,16 @@ describe('ticker', () => {
     expect(count).toBe(3);
     expect(ticker.running).toBe(false);
   });
+
+  it('with a phase, ticks when the wall clock modulo the period equals it', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance', 'Date'] });
+    vi.setSystemTime(1_000_003); // 3 ms into a 20 ms period
+    const walls: number[] = [];
+    const ticker = new Ticker(20, () => walls.push(Date.now()));
+    ticker.start(10);
+    vi.advanceTimersByTime(100);
+    ticker.stop();
+    expect(walls.slice(0, 3)).toEqual([1_000_010, 1_000_030, 1_000_050]);
+    expect(walls.every((w) => w % 20 === 10)).toBe(true);
+  });
 });

@@ -32,9 +32,19 @@ export class Ticker {
     private readonly maxBehindTicks = 3,
   ) {}
 
-  start(): void {
+  /**
+   * Starts ticking one period from now or, with `phaseMs`, at the next instant when the wall
+   * clock modulo the period equals it: workers of one process given phases spread over the
+   * period tick in turn instead of all at once (they share the cores).
+   */
+  start(phaseMs?: number): void {
     if (this.timer) return;
-    this.next = performance.now() + this.periodMs;
+    let delay = this.periodMs;
+    if (phaseMs !== undefined) {
+      delay = (((phaseMs - Date.now()) % this.periodMs) + this.periodMs) % this.periodMs;
+      if (delay < 1) delay += this.periodMs;
+    }
+    this.next = performance.now() + delay;
     this.schedule();
   }
 

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isMediaErrorCode } from './errors';
 import { MediaWorker } from './media-worker';
-import type { FromWorker, MediaEvents, ToWorker, WorkerMethod } from './protocol';
+import type { FromWorker, MediaEvents, ToWorker, WorkerMethod, WorkerOptions } from './protocol';
 
 /**
  * Entry of a media worker thread: requests in, replies and events out, over the worker's
@@ -9,7 +9,7 @@ import type { FromWorker, MediaEvents, ToWorker, WorkerMethod } from './protocol
  */
 const port = parentPort;
 if (!port) throw new Error('media worker.ts must run in a worker thread');
-const options = workerData as { index: number; tickMs?: number; debug?: boolean };
+const options = workerData as WorkerOptions;
 
 const post = (message: FromWorker) => port.postMessage(message);
 const worker = new MediaWorker(
@@ -35,4 +35,4 @@ port.on('message', (message: ToWorker | { shutdown: true }) => {
   );
 });
 
-post({ ready: true });
+post({ ready: true, scheduling: worker.scheduling, schedulingError: worker.schedulingError });

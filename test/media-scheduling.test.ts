@@ -1,0 +1,82 @@
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/core/index';
+import { MediaEngine, type MediaEvents } from '../src/media/index';
+import { loadRtpIo } from '../src/media/native-io';
+
+// Realtime scheduling is granted to root (CAP_SYS_NICE) with the native RTP I/O built, as in CI
+// and `npm start`; anywhere else the workers must say why they run normally.
+const mayRealtime = process.getuid?.() === 0 && loadRtpIo() !== null;
+
+function capturingLogger() {
+  const lines: { level: number; msg: string }[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { logger: createLogger('info', sink), lines };
+}
+
+let engine: MediaEngine | undefined;
+afterEach(async () => {
+  await engine?.close();
+  engine = undefined;
+});
+
+describe('media worker scheduling (ADR 017)', () => {
+  it('puts the workers on SCHED_RR when asked and allowed, as the kernel reports it, or says why not', async () => {
+    const { logger, lines } = capturingLogger();
+    engine = await MediaEngine.start({
+      workers: 2,
+      portMin: 37000,
+      portMax: 37099,
+      realtimePriority: 10,
+      logger,
+    });
+    const stats = await engine.workerStats();
+    const warnings = lines.filter((l) => l.level === 40).map((l) => l.msg);
+    if (mayRealtime) {
+      expect(stats.map((s) => s.scheduling)).toEqual(['realtime', 'realtime']);
+      expect(warnings).toEqual([]);
+    } else {
+      expect(stats.map((s) => s.scheduling)).toEqual(['normal', 'normal']);
+      expect(warnings).toHaveLength(2);
+      expect(warnings[0]).toMatch(
+        /normal scheduling: (SCHED_RR priority 10 refused: EPERM|realtime scheduling needs)/,
+      );
+    }
+  });
+
+  it('leaves the workers on normal scheduling without a priority', async () => {
+    engine = await MediaEngine.start({ workers: 1, portMin: 37100, portMax: 37199 });
+    expect((await engine.workerStats()).map((s) => s.scheduling)).toEqual(['normal']);
+  });
+
+  it.skipIf(!mayRealtime)(
+    'puts an overloaded realtime worker back on normal scheduling and tells the engine, leaving the others',
+    async () => {
+      const { logger, lines } = capturingLogger();
+      engine = await MediaEngine.start({
+        workers: 2,
+        portMin: 37200,
+        portMax: 37299,
+        realtimePriority: 10,
+        debug: true,
+        logger,
+      });
+      const changed = new Promise<MediaEvents['scheduling']>((resolve) => engine?.on('scheduling', resolve));
+      await engine.loadWorker(1, 19); // 19 of every 20 ms in ticks: over the 90 % the guard allows
+      const change = await changed;
+      await engine.loadWorker(1, 0);
+      expect(change).toMatchObject({ worker: 1, scheduling: 'normal' });
+      expect(change.reason).toMatch(/ticks took (9\d|100) % of the last second/);
+      const byWorker = Object.fromEntries((await engine.workerStats()).map((s) => [s.index, s.scheduling]));
+      expect(byWorker).toEqual({ 0: 'realtime', 1: 'normal' });
+      expect(
+        lines.some((l) => l.level === 40 && /media worker 1 now has normal scheduling/.test(l.msg)),
+      ).toBe(true);
+    },
+  );
+});
