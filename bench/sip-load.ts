@@ -490,6 +490,7 @@ function windowFigures(s0: Snapshot, s1: Snapshot, sippNames: string[]) {
       lateTicksPct: pct(lateTicks, ticks),
       skippedTicksPct: pct(skipped, ticks + skipped),
       maxTickLateMsSinceStart: Math.max(...s1.workers.map((w) => w.maxTickLateMs)),
+      maxTickWorkMsSinceStart: Math.max(...s1.workers.map((w) => w.maxTickWorkMs)),
     },
     cpuCores: {
       teller: round(tellerCores),

@@ -38,7 +38,7 @@ function threadCpuMs(): number | null {
 }
 
 /**
- * A realtime worker whose ticks take more than this share of a second goes back to normal
+ * A realtime worker that uses more than this share of a core over a second goes back to normal
  * scheduling: it is overloaded, and on SCHED_RR it would starve the SIP signalling (ADR 017).
  */
 const overloadShare = 0.9;
@@ -116,7 +116,7 @@ export class MediaWorker {
   private schedulingNow: WorkerScheduling = 'normal';
   /** Why the realtime priority asked for was not granted. */
   readonly schedulingError: string | undefined;
-  private overloadWindow = { startedAt: performance.now(), workMs: 0 };
+  private overloadWindow = { startedAt: performance.now(), cpuMs: threadCpuMs() ?? 0 };
   /** `debug.load`: CPU each tick burns on purpose, ms (tests of the overload guard). */
   private debugTickLoadMs = 0;
 
@@ -147,20 +147,26 @@ export class MediaWorker {
     return this.schedulingNow;
   }
 
-  /** Once a second on a realtime worker: back to normal scheduling if its ticks took over `overloadShare`. */
+  /**
+   * Once a second on a realtime worker: back to normal scheduling if the thread used more than
+   * `overloadShare` of a core over the last second (its own CPU time, as the kernel counts it:
+   * what it kept from the rest of the host, not how long its ticks took on the wall clock).
+   */
   private watchOverload(): void {
     const now = performance.now();
     const window = this.overloadWindow;
     if (now - window.startedAt < overloadWindowMs) return;
-    const share = (this.ticker.workMs - window.workMs) / (now - window.startedAt);
-    this.overloadWindow = { startedAt: now, workMs: this.ticker.workMs };
-    if (share <= overloadShare || !this.io) return;
+    const cpuMs = threadCpuMs();
+    this.overloadWindow = { startedAt: now, cpuMs: cpuMs ?? 0 };
+    if (cpuMs === null || !this.io) return;
+    const share = (cpuMs - window.cpuMs) / (now - window.startedAt);
+    if (share <= overloadShare) return;
     this.io.schedule(0);
     this.schedulingNow = 'normal';
     this.emit('scheduling', {
       worker: this.index,
       scheduling: 'normal',
-      reason: `ticks took ${Math.round(share * 100)} % of the last second (over ${overloadShare * 100} %)`,
+      reason: `the worker used ${Math.round(share * 100)} % of a core over the last second (over ${overloadShare * 100} %)`,
     });
   }
 
@@ -512,6 +518,7 @@ export class MediaWorker {
       maxTickLateMs: Math.round(this.ticker.maxLateMs * 100) / 100,
       meanTickWorkMs:
         this.ticker.ticks === 0 ? 0 : Math.round((this.ticker.workMs / this.ticker.ticks) * 1000) / 1000,
+      maxTickWorkMs: Math.round(this.ticker.maxWorkMs * 100) / 100,
       utilization: Math.round(elu.utilization * 1000) / 1000,
       cpuMs: threadCpuMs(),
     };

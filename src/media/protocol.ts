@@ -150,6 +150,8 @@ export interface WorkerStats {
   maxTickLateMs: number;
   /** Mean time spent inside a tick, ms. */
   meanTickWorkMs: number;
+  /** The longest tick so far, ms. */
+  maxTickWorkMs: number;
   /** Event-loop utilisation of the worker since the previous call (0–1). */
   utilization: number;
   /** CPU time the worker thread has used so far (user + system), ms; null where the OS does not tell (Linux only). */
@@ -244,9 +246,8 @@ export interface MediaEvents {
    */
   'worker-died': { worker: number; endpointIds: EndpointId[]; recordingIds: RecordingId[]; error: string };
   /**
-   * Worker-level: the worker's scheduling changed after it started — a realtime worker whose
-   * ticks took more than `overloadShare` of a second went back to normal scheduling, so that it
-   * cannot starve the SIP signalling and the rest of the host (ADR 017).
+   * Worker-level: the worker's scheduling changed after it started — a realtime worker that used
+   * more than 90 % of a core over a second went back to normal scheduling, so that it cannot starve the SIP signalling and the rest of the host (ADR 017).
    */
   scheduling: { worker: number; scheduling: WorkerScheduling; reason: string };
 }

@@ -25,6 +25,8 @@ export class Ticker {
   lateTicks = 0;
   maxLateMs = 0;
   workMs = 0;
+  /** The longest tick so far, ms. */
+  maxWorkMs = 0;
 
   constructor(
     private readonly periodMs: number,
@@ -77,7 +79,9 @@ export class Ticker {
     try {
       this.onTick({ deadline: this.next, lateMs, skipped });
     } finally {
-      this.workMs += performance.now() - now;
+      const work = performance.now() - now;
+      this.workMs += work;
+      if (work > this.maxWorkMs) this.maxWorkMs = work;
       this.next += this.periodMs;
       if (this.timer) this.schedule();
     }
