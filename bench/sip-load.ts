@@ -178,7 +178,7 @@ interface Bench {
   settled?: boolean;
 }
 
-async function startBench(logLevel: string): Promise<Bench> {
+async function startBench(logLevel: string, realtimePriority: string | undefined): Promise<Bench> {
   const work = mkdtempSync(path.join(tmpdir(), 'teller-sip-load-'));
   const log = new LogTally();
   const teller = await startTeller(
@@ -192,6 +192,7 @@ async function startBench(logLevel: string): Promise<Bench> {
       TELLER_DEMO_CUSTOMERS: '2',
       // SIPp answers only the first challenge and knows only MD5.
       TELLER_SIP_DIGEST_ALGORITHMS: 'MD5',
+      ...(realtimePriority === undefined ? {} : { TELLER_MEDIA_REALTIME_PRIORITY: realtimePriority }),
     }),
     { logger: createLogger(logLevel, log) },
   );
@@ -759,9 +760,7 @@ export default async function bench(args: string[]): Promise<unknown> {
   // Read by each media worker as it starts (worker threads get a copy of the environment).
   if (options.mediaIo === undefined) delete process.env.TELLER_MEDIA_IO;
   else process.env.TELLER_MEDIA_IO = options.mediaIo;
-  if (options.realtimePriority !== undefined)
-    process.env.TELLER_MEDIA_REALTIME_PRIORITY = options.realtimePriority;
-  const bench = await startBench(options.logLevel);
+  const bench = await startBench(options.logLevel, options.realtimePriority);
   const workers = await bench.teller.media.workerStats();
   const result: Record<string, unknown> = {
     cores: os.availableParallelism(),

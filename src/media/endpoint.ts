@@ -44,6 +44,8 @@ interface Queued {
   pt: number;
   data: Uint8Array;
   offset: number;
+  /** The copy's stamp in the worker's packet arena (native receive), else -1: the packet owns `data`. */
+  stamp: number;
 }
 
 function defaultPayloadType(law: G711Law): number {
@@ -189,6 +191,8 @@ export class RtpEndpoint {
     lastPacketAt: 0,
   };
   private closed = false;
+  /** Packets a jitter buffer held so long that the packet arena had been written over them. */
+  private staleDiscarded = 0;
 
   private constructor(
     id: EndpointId,
@@ -530,14 +534,15 @@ export class RtpEndpoint {
       return;
     }
     this.stats.updateJitter(ts, now);
-    if (borrowed) {
+    let stamp = -1;
+    if (borrowed && this.native) {
       // The native receive buffer is rewritten next tick; the jitter buffer keeps packets longer.
-      const copy = new Uint8Array(data.length - offset);
-      copy.set(data.subarray(offset));
-      data = copy;
+      const arena = this.native.io.arena;
+      data = arena.copy(data.subarray(offset));
+      stamp = arena.lastStamp;
       offset = 0;
     }
-    this.jitter.push(update.extended, { pt, data, offset });
+    this.jitter.push(update.extended, { pt, data, offset, stamp });
   }
 
   private reportDtmf(reports: readonly DtmfReport[], source: 'rfc4733' | 'inband'): void {
@@ -614,6 +619,10 @@ export class RtpEndpoint {
     while (this.fifoLength < FRAME_SAMPLES) {
       const packet = this.jitter.pop();
       if (!packet) break;
+      if (packet.stamp >= 0 && !this.native?.io.arena.intact(packet.stamp)) {
+        this.staleDiscarded++; // held for more than a lap of the arena: overwritten, and stale anyway
+        continue;
+      }
       const size = packet.data.length - packet.offset;
       if (this.fifoLength === 0 && size === FRAME_SAMPLES && (packet.pt === 0 || packet.pt === 8)) {
         // The usual case, one 20 ms packet for one tick: decoded later, only if read.
@@ -843,7 +852,7 @@ export class RtpEndpoint {
       late: jb.late,
       duplicates: jb.duplicates,
       concealed: jb.lost,
-      discarded: jb.discarded,
+      discarded: jb.discarded + this.staleDiscarded,
       jitterMs: Math.round(this.stats.jitterMs * 100) / 100,
       remoteReport: this.remoteReport,
     };

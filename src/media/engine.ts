@@ -282,10 +282,9 @@ export class MediaEngine {
   private dispatch<K extends MediaEventName>(event: K, data: MediaEvents[K]): void {
     if (event === 'scheduling') {
       const change = data as MediaEvents['scheduling'];
-      this.options.logger?.warn(
-        change,
-        `media worker ${change.worker} now has ${change.scheduling} scheduling: ${change.reason}`,
-      );
+      const message = `media worker ${change.worker} now has ${change.scheduling} scheduling: ${change.reason}`;
+      if (change.scheduling === 'normal') this.options.logger?.warn(change, message);
+      else this.options.logger?.info(change, message);
     }
     for (const listener of this.listeners.get(event) ?? []) {
       try {

@@ -38,11 +38,16 @@ function threadCpuMs(): number | null {
 }
 
 /**
- * A realtime worker that uses more than this share of a core over a second goes back to normal
- * scheduling: it is overloaded, and on SCHED_RR it would starve the SIP signalling (ADR 017).
+ * A realtime worker that uses more than `overloadShare` of a core in each of `overloadSeconds`
+ * seconds in a row goes back to normal scheduling: it is overloaded, and on SCHED_RR it would
+ * starve the SIP signalling (ADR 017). One busy second is not enough: catching up after a long
+ * garbage collection legitimately takes a core for a while. It returns to realtime after
+ * `calmSeconds` seconds in a row under `calmShare` (a burst of call set-ups is over).
  */
 const overloadShare = 0.9;
-const overloadWindowMs = 1000;
+const overloadSeconds = 3;
+const calmShare = 0.7;
+const calmSeconds = 5;
 
 /**
  * The calling thread's scheduling as the kernel has it (/proc/thread-self/stat, field 41: policy
@@ -114,9 +119,11 @@ export class MediaWorker {
   private recorderPhase = 0;
   private readonly io: NativeRtpIo | undefined;
   private schedulingNow: WorkerScheduling = 'normal';
+  /** The SCHED_RR priority the worker was granted at its start; 0 when none was asked or granted. */
+  private realtimePriority = 0;
   /** Why the realtime priority asked for was not granted. */
   readonly schedulingError: string | undefined;
-  private overloadWindow = { startedAt: performance.now(), cpuMs: threadCpuMs() ?? 0 };
+  private overloadWindow = { startedAt: performance.now(), cpuMs: threadCpuMs() ?? 0, busy: 0, calm: 0 };
   /** `debug.load`: CPU each tick burns on purpose, ms (tests of the overload guard). */
   private debugTickLoadMs = 0;
 
@@ -140,6 +147,7 @@ export class MediaWorker {
     const errno = this.io.schedule(priority);
     if (errno !== 0) return `SCHED_RR priority ${priority} refused: ${getSystemErrorName(-errno)}`;
     this.schedulingNow = 'realtime';
+    this.realtimePriority = priority;
     return undefined;
   }
 
@@ -148,26 +156,42 @@ export class MediaWorker {
   }
 
   /**
-   * Once a second on a realtime worker: back to normal scheduling if the thread used more than
-   * `overloadShare` of a core over the last second (its own CPU time, as the kernel counts it:
-   * what it kept from the rest of the host, not how long its ticks took on the wall clock).
+   * Once a second on a worker granted realtime scheduling: back to normal after `overloadSeconds`
+   * busy seconds in a row, realtime again after `calmSeconds` calm ones. Busy is the thread's own
+   * CPU time as the kernel counts it (what it kept from the rest of the host), not how long its
+   * ticks took on the wall clock.
    */
   private watchOverload(): void {
     const now = performance.now();
     const window = this.overloadWindow;
-    if (now - window.startedAt < overloadWindowMs) return;
+    if (now - window.startedAt < 1000) return;
     const cpuMs = threadCpuMs();
-    this.overloadWindow = { startedAt: now, cpuMs: cpuMs ?? 0 };
     if (cpuMs === null || !this.io) return;
     const share = (cpuMs - window.cpuMs) / (now - window.startedAt);
-    if (share <= overloadShare) return;
-    this.io.schedule(0);
-    this.schedulingNow = 'normal';
-    this.emit('scheduling', {
-      worker: this.index,
-      scheduling: 'normal',
-      reason: `the worker used ${Math.round(share * 100)} % of a core over the last second (over ${overloadShare * 100} %)`,
-    });
+    const busy = share > overloadShare ? window.busy + 1 : 0;
+    const calm = share < calmShare ? window.calm + 1 : 0;
+    this.overloadWindow = { startedAt: now, cpuMs, busy, calm };
+    const percent = Math.round(share * 100);
+    if (this.schedulingNow === 'realtime' && busy >= overloadSeconds) {
+      this.io.schedule(0);
+      this.schedulingNow = 'normal';
+      this.emit('scheduling', {
+        worker: this.index,
+        scheduling: 'normal',
+        reason: `the worker used over ${overloadShare * 100} % of a core in each of the last ${overloadSeconds} seconds (${percent} % in the last)`,
+      });
+    } else if (
+      this.schedulingNow === 'normal' &&
+      calm >= calmSeconds &&
+      this.io.schedule(this.realtimePriority) === 0
+    ) {
+      this.schedulingNow = 'realtime';
+      this.emit('scheduling', {
+        worker: this.index,
+        scheduling: 'realtime',
+        reason: `the worker used under ${calmShare * 100} % of a core in each of the last ${calmSeconds} seconds (${percent} % in the last)`,
+      });
+    }
   }
 
   private endpoint(id: EndpointId): RtpEndpoint {
@@ -193,7 +217,7 @@ export class MediaWorker {
       // Even when a listener threw mid-tick, what was queued goes out (and the queue is emptied).
       this.io?.flush();
     }
-    if (this.schedulingNow === 'realtime') this.watchOverload();
+    if (this.realtimePriority > 0) this.watchOverload();
   }
 
   private runTick(tick: TickInfo): void {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { MediaError } from './errors';
+import { PacketArena } from './packet-arena';
 
 /**
  * The native RTP I/O path (ADR 016): build/native/rtpio.node, built by scripts/build-native.mjs.
@@ -88,6 +89,8 @@ export class NativeRtpIo {
   private readonly recvTimes: Float64Array;
   private readonly sendBytes: Buffer;
   private readonly sendWords: Uint32Array;
+  /** Where endpoints keep the received payloads they hold past this tick (the receive buffer is reused). */
+  readonly arena = new PacketArena();
   private sendUsed = 0;
   private sendCount = 0;
   /** Senders of the queued packets, in order, to count a failed send on its endpoint. */
