@@ -2,8 +2,9 @@
  * IVR benchmark: what the IVR interpreter costs over plain playback. A real Teller (startTeller, in
  * this process) on loopback, driven by Debian's SIPp (sip-tester) as callers on a trusted trunk.
  *
- *   npm run bench -- ivr [--levels 50,100,300] [--rounds 3] [--hold 30] [--warmup 10] [--ramp 40] [--profile 10]
- *                        [--caller 13900000000] [--nice -10] [--quick] [--log warn]
+ *   npm run bench -- ivr [--levels 100,300,600,1200] [--rounds 3] [--hold 60] [--warmup 10] [--ramp 40]
+ *                        [--profile 10] [--keys info|rfc4733] [--caller 13900000000] [--nice -10]
+ *                        [--quick] [--log warn]
  *
  * At each level N, in the same run and against the same Teller, `--rounds` times each, in the
  * order plain, IVR, IVR, plain, plain, IVR… (so that a drift in the machine's other load falls
@@ -12,11 +13,18 @@
  *        prompt and echoes each key as its tone.
  * ivr    N concurrent calls to the phone-banking IVR (8888): the interpreter runs the flow for each
  *        caller (identification by number, language menu, welcome, main menu…), playing prompts.
- * Both use the same SIPp scenario (test/fixtures/sipp/bench-ivr-caller.xml) and the same RTP
- * capture (play_pcap_audio), written here with test/support/pcap.ts: G.711 A-law silence, the
- * key 1 after 2 s (the language choice, zh) then a key every 4 s cycling through *, 5, * (in the
- * main menu * replays the menu prompt, 5 opens the rates menu, where * goes back to the main
- * menu), all RFC 4733 in one SSRC with rising sequence numbers. The caller number (`--caller`)
+ * Both modes use the same SIPp scenario and keys: G.711 A-law silence, the key 1 after 2 s (the
+ * language choice, zh) then a key every 4 s cycling through *, 5, * (in the main menu * replays
+ * the menu prompt, 5 opens the rates menu, where * goes back to the main menu). `--keys`:
+ * - `info` (default; test/fixtures/sipp/bench-ivr-caller-info.xml): the silence from SIPp's
+ *   rtp_stream (sender threads shared by all calls, as in bench/sip-load.ts) and each key a SIP
+ *   INFO (application/dtmf-relay) — the keys reach the call's application as RFC 4733 ones do;
+ * - `rfc4733` (test/fixtures/sipp/bench-ivr-caller.xml): one RTP capture per call, written here
+ *   with test/support/pcap.ts, played by play_pcap_audio, keys as RFC 4733 events in the same
+ *   SSRC. SIPp's pcap player takes a thread per call: at 600 calls SIPp alone took 1.2 of this
+ *   machine's 2 cores and at 1,200 it could not set the calls up (bench/RESULTS.md, ivr), hence
+ *   `info` for the telephony benchmark's levels.
+ * The caller number (`--caller`)
  * is unknown to the bank by default, so no PIN is keyed and no banking call is made: what is
  * measured is the interpreter, prompts and events, not the bank.
  *
@@ -34,7 +42,7 @@
  * both modes are reported beside it; they also differ by what audio each line plays (the IVR's
  * menus are long prompts, the line test's echo is short tones) and by the machine's other load.
  *
- * `--quick`: levels 50,100, 2 rounds held 15 s, 3 s profile. `--nice` as in bench/sip-load.ts.
+ * `--quick`: levels 100,300, 2 rounds held 15 s, 3 s profile. `--nice` as in bench/sip-load.ts.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
@@ -76,6 +84,7 @@ interface Options {
   caller: string;
   nice: number;
   logLevel: string;
+  keys: 'info' | 'rfc4733';
 }
 
 function parseOptions(args: string[]): Options {
@@ -90,15 +99,16 @@ function parseOptions(args: string[]): Options {
       .map(Number)
       .filter((n) => Number.isFinite(n) && n > 0);
   return {
-    levels: numbers(value('levels', quick ? '50,100' : '50,100,300')),
+    levels: numbers(value('levels', quick ? '100,300' : '100,300,600,1200')),
     rounds: Math.max(1, Number(value('rounds', quick ? '2' : '3'))),
-    holdSeconds: Number(value('hold', process.env.TELLER_BENCH_HOLD ?? (quick ? '15' : '30'))),
+    holdSeconds: Number(value('hold', process.env.TELLER_BENCH_HOLD ?? (quick ? '15' : '60'))),
     warmupSeconds: Number(value('warmup', quick ? '5' : '10')),
     rampRate: Number(value('ramp', '40')),
     profileSeconds: Number(value('profile', quick ? '3' : '10')),
     caller: value('caller', '13900000000'),
     nice: Number(value('nice', '-10')),
     logLevel: value('log', 'warn'),
+    keys: value('keys', 'info') === 'rfc4733' ? 'rfc4733' : 'info',
   };
 }
 
@@ -147,6 +157,8 @@ interface Bench {
   log: LogTally;
   /** IVR events published onto the bus since start, by type. */
   ivrEvents: Map<string, number>;
+  /** One second of A-law silence, raw, for SIPp's rtp_stream (`--keys info`). */
+  silence: string;
 }
 
 async function startBench(logLevel: string): Promise<Bench> {
@@ -172,7 +184,16 @@ async function startBench(logLevel: string): Promise<Bench> {
       }),
     },
   );
-  const bench: Bench = { teller, target: `127.0.0.1:${teller.sip.port}`, work, log, ivrEvents: new Map() };
+  const silence = path.join(work, 'silence.alaw');
+  writeFileSync(silence, Buffer.alloc(8000, 0xd5));
+  const bench: Bench = {
+    teller,
+    target: `127.0.0.1:${teller.sip.port}`,
+    work,
+    log,
+    ivrEvents: new Map(),
+    silence,
+  };
   teller.bus.onAny((event) => {
     if (event.type.startsWith('ivr.'))
       bench.ivrEvents.set(event.type, (bench.ivrEvents.get(event.type) ?? 0) + 1);
@@ -180,29 +201,81 @@ async function startBench(logLevel: string): Promise<Bench> {
   return bench;
 }
 
-/**
- * The caller's RTP for `totalMs`: A-law silence, the key 1 at 2 s (language choice), then a key
- * every 4 s cycling *, 5, *; one SSRC, sequence numbers and timestamps rising throughout.
- */
-function keysCapture(totalMs: number): Buffer {
-  const parts: StreamPart[] = [{ kind: 'tone', frequency: 0, durationMs: 2000 }];
-  const key = (digit: string): StreamPart => ({ kind: 'keys', digits: digit, keyMs: 160, gapMs: 240 });
-  parts.push(key('1'));
-  let at = 2400;
+/** When the caller keys what, within `totalMs`: 1 at 2 s (language choice), then every 4 s *, 5, *… */
+function keySchedule(totalMs: number): { atMs: number; digit: string }[] {
   const cycle = ['*', '5', '*'];
-  for (let i = 0; at + 4000 <= totalMs; i++) {
-    parts.push({ kind: 'tone', frequency: 0, durationMs: 3600 }, key(cycle[i % cycle.length]!));
-    at += 4000;
+  const keys: { atMs: number; digit: string }[] = [];
+  for (let k = 0; 2000 + 4000 * k + KEY_MS + KEY_GAP_MS <= totalMs; k++)
+    keys.push({ atMs: 2000 + 4000 * k, digit: k === 0 ? '1' : cycle[(k - 1) % 3]! });
+  return keys;
+}
+const KEY_MS = 160;
+const KEY_GAP_MS = 240;
+
+/** `--keys rfc4733`: the caller's RTP for `totalMs`, A-law silence and the keys, in one SSRC. */
+function keysCapture(totalMs: number): Buffer {
+  const parts: StreamPart[] = [];
+  let at = 0;
+  for (const { atMs, digit } of keySchedule(totalMs)) {
+    parts.push(
+      { kind: 'tone', frequency: 0, durationMs: atMs - at },
+      { kind: 'keys', digits: digit, keyMs: KEY_MS, gapMs: KEY_GAP_MS },
+    );
+    at = atMs + KEY_MS + KEY_GAP_MS;
   }
   return writePcap(rtpStream(parts, { law: 'pcma', ssrc: 0x1b0b0001 }));
 }
 
-/** A copy of the scenario with @PCAP@ filled in. */
-function scenario(bench: Bench, pcap: string, name: string): string {
-  const file = path.join(bench.work, name);
+/** `--keys info`: the scenario's pauses and INFO requests for the keys, then the pause to `totalMs`. */
+function infoKeys(totalMs: number): { xml: string; byeCseq: number } {
+  let xml = '';
+  let at = 0;
+  let cseq = 2;
+  for (const { atMs, digit } of keySchedule(totalMs)) {
+    xml += `  <pause milliseconds="${atMs - at}"/>
+  <send retrans="500">
+    <![CDATA[
+      INFO [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
+      From: <sip:[$caller]@[local_ip]>;tag=[pid]SIPpTag[call_number]
+      [last_To:]
+      [routes]
+      Call-ID: [call_id]
+      CSeq: ${cseq} INFO
+      Max-Forwards: 70
+      Content-Type: application/dtmf-relay
+      Content-Length: [len]
+
+      Signal=${digit}
+      Duration=${KEY_MS}
+    ]]>
+  </send>
+  <recv response="200"/>
+`;
+    at = atMs;
+    cseq++;
+  }
+  return { xml: `${xml}  <pause milliseconds="${Math.max(0, totalMs - at)}"/>\n`, byeCseq: cseq };
+}
+
+/** The caller's scenario for calls of `callMs`, written into the bench's folder (`--keys` decides which). */
+function callerScenario(bench: Bench, options: Options, calls: number, callMs: number): string {
+  const file = path.join(bench.work, `caller-${calls}-${callMs}.xml`);
+  if (options.keys === 'rfc4733') {
+    const pcap = path.join(bench.work, `keys-${calls}-${callMs}.pcap`);
+    writeFileSync(pcap, keysCapture(callMs));
+    const template = readFileSync(path.join(fixtures, 'bench-ivr-caller.xml'), 'utf8');
+    writeFileSync(file, template.replaceAll('@PCAP@', pcap));
+    return file;
+  }
+  const { xml, byeCseq } = infoKeys(callMs);
+  const template = readFileSync(path.join(fixtures, 'bench-ivr-caller-info.xml'), 'utf8');
   writeFileSync(
     file,
-    readFileSync(path.join(fixtures, 'bench-ivr-caller.xml'), 'utf8').replaceAll('@PCAP@', pcap),
+    template
+      .replaceAll('@AUDIO@', bench.silence)
+      .replace('@KEYS@', xml)
+      .replace('@BYECSEQ@', String(byeCseq)),
   );
   return file;
 }
@@ -298,7 +371,7 @@ async function runMode(
   options: Options,
   mode: 'plain' | 'ivr',
   calls: number,
-  pcap: string,
+  scenarioFile: string,
   callMs: number,
   profileSeconds: number,
 ): Promise<Record<string, unknown>> {
@@ -308,7 +381,7 @@ async function runMode(
   const ports = sippPorts();
   const run: SippRun = startSipp(bench.target, [
     '-sf',
-    scenario(bench, pcap, `caller-${calls}.xml`),
+    scenarioFile,
     '-s',
     dialled,
     '-set',
@@ -420,7 +493,6 @@ async function playRound(
   options: Options,
   calls: number,
   order: readonly ('plain' | 'ivr')[],
-  pcap: string,
   callMs: number,
   profileSeconds: number,
 ) {
@@ -431,7 +503,7 @@ async function playRound(
       options,
       mode,
       calls,
-      pcap,
+      callerScenario(bench, options, calls, callMs),
       callMs,
       mode === 'ivr' ? profileSeconds : 0,
     );
@@ -459,14 +531,12 @@ async function level(bench: Bench, options: Options, calls: number): Promise<Rec
   // Each call holds for the slowest ramp, the settling, the window and the profile.
   const callMs = (profileSeconds: number) =>
     Math.round(((calls / options.rampRate) * 2 + 10 + options.holdSeconds + profileSeconds + 5) * 1000);
-  const pcap = path.join(bench.work, `keys-${calls}.pcap`);
-  writeFileSync(pcap, keysCapture(callMs(options.profileSeconds)));
   const rounds: Awaited<ReturnType<typeof playRound>>[] = [];
   for (let r = 0; r < options.rounds; r++) {
     const order = r % 2 === 0 ? (['plain', 'ivr'] as const) : (['ivr', 'plain'] as const);
     const profile = r === options.rounds - 1 ? options.profileSeconds : 0;
     progress(`${calls} calls, round ${r + 1} of ${options.rounds}`);
-    rounds.push(await playRound(bench, options, calls, order, pcap, callMs(profile), profile));
+    rounds.push(await playRound(bench, options, calls, order, callMs(profile), profile));
   }
   const med = (pick: (r: (typeof rounds)[number]) => number | null) =>
     round(median(rounds.map(pick).filter((v): v is number => v !== null)), 4);
@@ -515,7 +585,7 @@ export default async function bench(args: string[]): Promise<unknown> {
     options,
     what:
       `N calls to the line test ${testLineNumber} (plain playback, keys echoed as tones), then N calls to ` +
-      `the phone-banking IVR ${serviceNumber}, the same SIPp scenario and RFC 4733 capture (key 1, then *, 5, * every 4 s)`,
+      `the phone-banking IVR ${serviceNumber}, the same SIPp scenario and keys (key 1, then *, 5, * every 4 s)`,
     target:
       `the IVR's extra main-thread CPU (where the interpreter, its events and the event log run) under ` +
       `${TARGET_ADDED_PCT} % of the plain calls' whole-process CPU, median over the rounds`,
