@@ -20,6 +20,20 @@ function capturingLogger() {
 }
 
 let engine: MediaEngine | undefined;
+
+/** Two realtime workers on their own hundred ports, logging into `lines`. */
+async function startRealtime(portMin: number, debug = false) {
+  const { logger, lines } = capturingLogger();
+  engine = await MediaEngine.start({
+    workers: 2,
+    portMin,
+    portMax: portMin + 99,
+    realtimePriority: 10,
+    debug,
+    logger,
+  });
+  return { engine, lines };
+}
 afterEach(async () => {
   await engine?.close();
   engine = undefined;
@@ -27,14 +41,7 @@ afterEach(async () => {
 
 describe('media worker scheduling (ADR 017)', () => {
   it('puts the workers on SCHED_RR when asked and allowed, as the kernel reports it, or says why not', async () => {
-    const { logger, lines } = capturingLogger();
-    engine = await MediaEngine.start({
-      workers: 2,
-      portMin: 37000,
-      portMax: 37099,
-      realtimePriority: 10,
-      logger,
-    });
+    const { engine, lines } = await startRealtime(37000);
     const stats = await engine.workerStats();
     const warnings = lines.filter((l) => l.level === 40).map((l) => l.msg);
     if (mayRealtime) {
@@ -57,15 +64,7 @@ describe('media worker scheduling (ADR 017)', () => {
   it.skipIf(!mayRealtime)(
     'puts an overloaded realtime worker back on normal scheduling and tells the engine, leaving the others, and back on realtime once calm',
     async () => {
-      const { logger, lines } = capturingLogger();
-      engine = await MediaEngine.start({
-        workers: 2,
-        portMin: 37200,
-        portMax: 37299,
-        realtimePriority: 10,
-        debug: true,
-        logger,
-      });
+      const { engine, lines } = await startRealtime(37200, true);
       const changes: MediaEvents['scheduling'][] = [];
       engine.on('scheduling', (change) => changes.push(change));
       const until = async (n: number) => {

@@ -45,6 +45,7 @@
 
 typedef struct {
   int epfd;
+  int socketReceiveBytes; /* SO_RCVBUF asked for each socket */
   unsigned char *owned; /* owned[fd] = 1 for this set's sockets */
   size_t ownedSize;
   uint64_t truncated;
@@ -123,11 +124,25 @@ static int owns(IoSet *set, int32_t fd) {
   return fd >= 0 && (size_t)fd < set->ownedSize && set->owned[fd];
 }
 
-/* createSet(): a new I/O set (an external; its sockets are closed when it is collected). */
+/*
+ * createSet(socketReceiveBytes): a new I/O set (an external; its sockets are closed when it is
+ * collected). Each socket asks the kernel for socketReceiveBytes of receive buffer (SO_RCVBUF;
+ * the kernel doubles it): small, so that a worker that fell behind finds at most a fraction of a
+ * second queued per stream, not seconds of audio to work through before it is on time (ADR 017).
+ */
 static napi_value createSet(napi_env env, napi_callback_info info) {
-  (void)info;
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t socketReceiveBytes = 8 * 1024;
+  if (argc >= 1 && !argInt(env, argv[0], &socketReceiveBytes, "socketReceiveBytes")) return NULL;
+  if (socketReceiveBytes < 1024) {
+    napi_throw_range_error(env, "RTPIO_ARG", "rtpio: createSet needs socketReceiveBytes of 1024 or more");
+    return NULL;
+  }
   IoSet *set = calloc(1, sizeof *set);
   if (!set) return throwErrno(env, "rtpio: createSet", ENOMEM);
+  set->socketReceiveBytes = socketReceiveBytes;
   set->epfd = epoll_create1(EPOLL_CLOEXEC);
   if (set->epfd < 0) {
     int err = errno;
@@ -169,7 +184,7 @@ static napi_value openSocket(napi_env env, napi_callback_info info) {
   }
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throwErrno(env, "rtpio: socket", errno);
-  int size = 256 * 1024; /* as the dgram path asks (recvBufferSize) */
+  int size = set->socketReceiveBytes;
   int on = 1;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
   setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);

@@ -157,6 +157,10 @@ export async function startTeller(config: TellerConfig, options: StartOptions = 
     realtimePriority: config.mediaRealtimePriority,
     logger,
   });
+  if (config.mediaRealtimePriority > 0 && !process.execArgv.includes('--single-threaded-gc'))
+    logger.info(
+      'node was started without --single-threaded-gc: the realtime media workers may wait on V8 GC helper threads (ADR 017; `npm start` and bin/teller.js pass it)',
+    );
   const sip = await startSip(config, { logger, clock, users, audit });
   bank.start();
   const records = new CallRecords(store.db, clock, (error, context) => logger.error({ err: error }, context));

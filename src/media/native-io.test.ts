@@ -3,7 +3,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RtpPeer } from '../../test/fixtures/media/rtp-peer';
 import { MediaEngine } from './engine';
 import { decodeSample } from './g711';
-import { chooseMediaIo, ip4ToNumber, ip4ToString, loadRtpIo, NativeRtpIo } from './native-io';
+import {
+  chooseMediaIo,
+  defaultSocketReceiveBytes,
+  ip4ToNumber,
+  ip4ToString,
+  loadRtpIo,
+  NativeRtpIo,
+} from './native-io';
 
 const addon = loadRtpIo();
 const LOOPBACK = ip4ToNumber('127.0.0.1')!;
@@ -40,8 +47,10 @@ describe.skipIf(!addon)(
     afterEach(() => {
       for (const s of sets.splice(0)) s.closeAll();
     });
+    // Room for the bursts these tests send at once (Teller's own sockets queue far less).
+    const burstSocketBytes = 256 * 1024;
     function makeSet(receiveBytes?: number): NativeRtpIo {
-      const io = new NativeRtpIo(addon!, receiveBytes);
+      const io = new NativeRtpIo(addon!, receiveBytes, undefined, burstSocketBytes);
       sets.push(io);
       return io;
     }
@@ -112,7 +121,7 @@ describe.skipIf(!addon)(
 
     it('signals a full buffer and hands over the rest on the next call', async () => {
       const raw = addon!;
-      const set = raw.createSet();
+      const set = raw.createSet(burstSocketBytes);
       const sink = raw.open(set, '127.0.0.1', 0);
       const port = raw.localPort(set, sink);
       const sender = dgram.createSocket('udp4');
@@ -144,6 +153,24 @@ describe.skipIf(!addon)(
       expect(order).toEqual(Array.from({ length: total }, (_, i) => i));
       expect(raw.recvAll(set, small)).toBe(0);
       raw.close(set, sink);
+    });
+
+    it('queues only a fraction of a second per socket by default: a backlog beyond it is dropped by the kernel', async () => {
+      const io = new NativeRtpIo(addon!);
+      sets.push(io);
+      let received = 0;
+      const handle = io.open('127.0.0.1', 0, () => {
+        received++;
+      });
+      const sender = dgram.createSocket('udp4');
+      const packet = Buffer.alloc(172, 0x80); // one 20 ms G.711 packet's size
+      for (let i = 0; i < 200; i++) sender.send(packet, io.localPort(handle), '127.0.0.1');
+      await new Promise((r) => setTimeout(r, 200));
+      sender.close();
+      io.receive();
+      expect(received).toBeGreaterThan(5);
+      expect(received).toBeLessThan(60); // 200 × 20 ms = 4 s of audio sent; at most ~1 s queued
+      expect(defaultSocketReceiveBytes).toBe(8 * 1024);
     });
 
     it('refuses a receive buffer too small for one datagram', () => {

@@ -11,7 +11,7 @@ import { PacketArena } from './packet-arena';
  * callback and one `send` per packet. IPv4 only. Absent addon = null, and dgram is used.
  */
 interface RtpIoAddon {
-  createSet(): RtpIoSetHandle;
+  createSet(socketReceiveBytes?: number): RtpIoSetHandle;
   open(set: RtpIoSetHandle, address: string, port: number): number;
   localPort(set: RtpIoSetHandle, handle: number): number;
   close(set: RtpIoSetHandle, handle: number): void;
@@ -24,6 +24,14 @@ declare const setBrand: unique symbol;
 type RtpIoSetHandle = { readonly [setBrand]: true };
 
 export type MediaIo = 'dgram' | 'native';
+
+/**
+ * SO_RCVBUF of each RTP socket (the kernel doubles it): about 16 datagrams of G.711, a third of a
+ * second. A worker held up (a long collection) then finds at most that much queued per stream —
+ * the jitter buffer keeps 200 ms at most — instead of seconds it would have to work through
+ * before it could be on time again; what the kernel drops meanwhile counts as lost (ADR 017).
+ */
+export const defaultSocketReceiveBytes = 8 * 1024;
 
 /** Record header size of the addon's packed buffers (see rtpio.c). */
 const HEADER = 24;
@@ -100,8 +108,9 @@ export class NativeRtpIo {
     private readonly addon: RtpIoAddon,
     receiveBytes = 512 * 1024,
     sendBytes = 256 * 1024,
+    socketReceiveBytes = defaultSocketReceiveBytes,
   ) {
-    this.set = addon.createSet();
+    this.set = addon.createSet(socketReceiveBytes);
     // Own ArrayBuffers (not Node's pool) so that the f64 fields are 8-byte aligned.
     this.recvBytes = Buffer.from(new ArrayBuffer(receiveBytes));
     this.recvWords = new Uint32Array(this.recvBytes.buffer);
