@@ -1,8 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/core/index';
-import { MediaEngine, type MediaEvents } from '../src/media/index';
-import { loadRtpIo } from '../src/media/native-io';
+import { loadRtpIo, MediaEngine, type MediaEvents } from '../src/media/index';
 
 // Realtime scheduling is granted to root (CAP_SYS_NICE) with the native RTP I/O built, as in CI
 // and `npm start`; anywhere else the workers must say why they run normally.

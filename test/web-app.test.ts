@@ -289,6 +289,11 @@ describe('web app', () => {
     await page.keyboard.type('break');
     await page.keyboard.press('Enter');
     await page.locator('.desk-bar [data-state="not-ready"]').waitFor();
-    expect(await serverState(await userId('agent04'))).toEqual({ kind: 'not-ready', reason: 'break' });
+    // The agent was already not ready (reason `login`) after signing in, so the bar alone does
+    // not say the change went through: wait for the server to have it.
+    const agent = await userId('agent04');
+    await expect
+      .poll(() => serverState(agent), { timeout: 10_000 })
+      .toEqual({ kind: 'not-ready', reason: 'break' });
   }, 300_000);
 });

@@ -28,6 +28,7 @@ export {
 export { MediaError, type MediaErrorCode, mediaErrorCodes } from './errors';
 export { decodeG711, decodeSample, encodeG711, encodeSample, type G711Law } from './g711';
 export { type MixRole, mixRoles } from './mix';
+export { loadRtpIo } from './native-io';
 export type {
   EndpointId,
   EndpointStats,
@@ -41,6 +42,7 @@ export type {
   RecordingInfo,
   RemoteAddress,
   StreamSettings,
+  WorkerScheduling,
   WorkerStats,
 } from './protocol';
 export { parseRtcp, type RtcpPacket, serializeRtcp } from './rtcp';
