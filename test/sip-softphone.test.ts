@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from './fixtures/sipp/peers';
-import { freeUdpPort } from './support/sipp';
+import { freeSipPort } from './support/ports';
 import { startTestTeller, type TestTeller } from './support/teller';
 
 /**
@@ -73,7 +73,7 @@ async function softphone(extension: string, tellerPort: number, microphone: stri
   const dumps = path.join(dir, 'dumps');
   mkdirSync(dumps, { recursive: true });
   const [rtpMin, rtpMax] = await rtpRange();
-  const sipPort = await freeUdpPort();
+  const sipPort = await freeSipPort();
   writeFileSync(
     path.join(dir, 'config'),
     [
