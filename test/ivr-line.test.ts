@@ -107,7 +107,9 @@ function callLine(caller: string, steps: IvrStep[]): Promise<IvrCall> {
     caller,
     steps,
     problems: (session) =>
-      `failures ${JSON.stringify(sessionEvents(session.id, 'ivr.step.failed').map((e) => e.payload))}\n${problems()}`,
+      `failures ${JSON.stringify(sessionEvents(session.id, 'ivr.step.failed').map((e) => e.payload))}\n` +
+      `inputs ${JSON.stringify(sessionEvents(session.id, 'ivr.input').map((e) => e.payload))}\n` +
+      `auth ${JSON.stringify(sessionEvents(session.id, 'ivr.auth.result').map((e) => e.payload))}\n${problems()}`,
   });
 }
 

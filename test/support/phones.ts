@@ -185,6 +185,7 @@ export async function callIvr(
     if (!ready || exited || session.state === 'ended') {
       throw new Error(
         `the IVR did not reach ${step.step}#${visit}: at ${session.path.at(-1)} (${session.state}); ` +
+          `path ${session.path.join(' > ')}; media ${await callMedia(teller, record.id)}; ` +
           `SIPp ${exited?.output ?? 'running'}\n${o.problems?.(session) ?? ''}`,
       );
     }
@@ -209,6 +210,17 @@ export async function callIvr(
       return result;
     },
   };
+}
+
+/** The caller leg's media counters (received, lost, discarded, keys), for a failing call's message. */
+async function callMedia(teller: Teller, callId: string): Promise<string> {
+  const live = [...teller.calls.calls].find((c) => c.record.id === callId);
+  if (!live) return 'call gone';
+  try {
+    return JSON.stringify(await teller.media.stats(live.a.endpoint.id));
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
 }
 
 /** SIPp registers `extension` (digest, password teller-demo) from `port`, where a later SIPp plays its phone. */
