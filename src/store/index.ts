@@ -12,7 +12,7 @@ export {
 } from './audit';
 export { EventLog } from './event-log';
 export { GroupCommit } from './group-commit';
-export { type Dialect, type MigrationReport, migrateToLatest } from './migrate';
+export { type Dialect, type MigrationReport, migrateToLatest, migrateUpTo } from './migrate';
 export type { Database } from './schema';
 export type * from './schema-contact-center';
 export { type Db, getMeta, openStore, type Store, type StoreOptions, setMeta, type Tx } from './store';

@@ -1,11 +1,17 @@
-import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { createTestDatabase } from '../../test/support/postgres';
 import { dialects, freshStore } from '../../test/support/stores';
 import { asId, type EventId, VirtualClock } from '../core/index';
 import { AuditTrail } from './audit';
 import { EventLog } from './event-log';
-import { migrateToLatest } from './migrate';
-import { getMeta, type Store, setMeta } from './store';
+import { migrateToLatest, migrateUpTo } from './migrate';
+import { getMeta, openStore, type Store, setMeta } from './store';
 
 const open: Store[] = [];
 afterEach(async () => {
@@ -49,6 +55,56 @@ describe.each(dialects)('store on %s', (dialect) => {
     const again = await migrateToLatest(s.db as never, s.dialect);
     expect(again.applied).toEqual([]);
     await s.ping();
+  });
+
+  it('keeps the events and their numbers when the id index goes (006), and numbers on from there', async () => {
+    // The schema before 006, with events in it, opened with Kysely alone (openStore would migrate).
+    let where: { sqlitePath: string } | { databaseUrl: string };
+    let db: Kysely<unknown>;
+    if (dialect === 'postgres') {
+      const databaseUrl = await createTestDatabase(inject('pgUrl'));
+      where = { databaseUrl };
+      db = new Kysely({
+        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl }) }),
+      });
+    } else {
+      const sqlitePath = path.join(mkdtempSync(path.join(tmpdir(), 'teller-store-')), 'teller.db');
+      where = { sqlitePath };
+      db = new Kysely({ dialect: new SqliteDialect({ database: new SqliteDatabase(sqlitePath) }) });
+    }
+    await migrateUpTo(db, dialect, '005_ivr_flows');
+    for (const n of [1, 2, 3])
+      await sql`insert into events (id, type, at, audience, payload) values (${`old-${n}`}, 'test.old', ${n}, 'all', ${JSON.stringify({ n })})`.execute(
+        db,
+      );
+    // The last number handed out is gone from the table; it must still not come back.
+    await sql`delete from events where seq = 3`.execute(db);
+    await db.destroy();
+
+    const s = await openStore(where);
+    open.push(s);
+    const log = new EventLog(s);
+    expect((await log.readAfter(0)).map((e) => [e.seq, e.id, e.payload])).toEqual([
+      [1, 'old-1', { n: 1 }],
+      [2, 'old-2', { n: 2 }],
+    ]);
+    expect(await log.append(newEvent(4))).toBe(4);
+    const indexes =
+      dialect === 'postgres'
+        ? (
+            await sql<{
+              name: string;
+            }>`select indexname as name from pg_indexes where tablename = 'events'`.execute(s.db)
+          ).rows
+        : (
+            await sql<{
+              name: string;
+              unique: number;
+            }>`select name, "unique" from pragma_index_list('events')`.execute(s.db)
+          ).rows;
+    expect(indexes.map((i) => i.name).sort()).toEqual(
+      dialect === 'postgres' ? ['events_pkey', 'events_type_seq'] : ['events_type_seq'],
+    );
   });
 
   it('keeps key/value metadata', async () => {
