@@ -78,4 +78,34 @@ describe('EventBus', () => {
     off();
     expect(count).toBe(0);
   });
+
+  it('emits without a promise: written, then delivered in order with published events; settled waits for them', async () => {
+    const sink = new MemoryEventSink();
+    const bus = new EventBus<TestEvents>(sink, new VirtualClock(7), () => undefined);
+    const seen: string[] = [];
+    bus.onAny((e) => seen.push(`${e.type} #${e.seq} stored=${sink.events.length >= e.seq}`));
+    bus.emit('thing.made', { n: 1 }, { batched: true });
+    const published = bus.publish('thing.gone', { reason: 'r' });
+    bus.emit('thing.made', { n: 2 });
+    expect(seen).toEqual([]);
+    await bus.settled();
+    await published;
+    expect(seen).toEqual(['thing.made #1 stored=true', 'thing.gone #2 stored=true', 'thing.made #3 stored=true']);
+    await bus.settled();
+  });
+
+  it('reports an emitted event the sink could not write, delivers nothing, and still settles', async () => {
+    const errors: string[] = [];
+    const bus = new EventBus<TestEvents>(
+      { append: async () => Promise.reject(new Error('disk full')) },
+      new VirtualClock(),
+      (error, context) => errors.push(`${(error as Error).message} (${context})`),
+    );
+    let count = 0;
+    bus.onAny(() => count++);
+    bus.emit('thing.made', { n: 1 });
+    await bus.settled();
+    expect(count).toBe(0);
+    expect(errors).toEqual(['disk full (event thing.made not written)']);
+  });
 });

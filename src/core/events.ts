@@ -45,11 +45,23 @@ export interface AppendOptions {
 }
 
 /**
+ * An append nobody awaits (`EventBus.emit`): the sink settles it by calling its methods once the
+ * event is written or has failed, so a telemetry event costs one object, not a chain of promises.
+ */
+export interface SettleAppend {
+  readonly item: NewEvent;
+  resolve(seq: number): void;
+  reject(error: unknown): void;
+}
+
+/**
  * Where events are persisted before anyone hears of them (the store's event log, or memory in
- * tests). Sequence numbers follow the order of `append` calls, batched or not.
+ * tests). Sequence numbers follow the order of `append` and `enqueue` calls, batched or not.
  */
 export interface EventSink {
   append(event: NewEvent, options?: AppendOptions): Promise<number>;
+  /** `append` without a promise, for a sink that can settle `pending` itself. */
+  enqueue?(pending: SettleAppend, options?: AppendOptions): void;
 }
 
 export class MemoryEventSink implements EventSink {
@@ -62,6 +74,29 @@ export class MemoryEventSink implements EventSink {
 }
 
 export type EventListener<E extends StoredEvent = StoredEvent> = (event: E) => void;
+
+interface EmitTarget {
+  written(event: StoredEvent): void;
+  failed(event: NewEvent, error: unknown): void;
+}
+
+/** An emitted event on its way through the sink (`SettleAppend`), settled into its bus. */
+class Emitted implements SettleAppend {
+  constructor(
+    readonly item: NewEvent,
+    private readonly target: EmitTarget,
+  ) {}
+
+  resolve(seq: number): void {
+    const stored = this.item as StoredEvent;
+    stored.seq = seq;
+    this.target.written(stored);
+  }
+
+  reject(error: unknown): void {
+    this.target.failed(this.item, error);
+  }
+}
 
 type EventOf<M, K extends keyof M & string> = StoredEvent<K, M[K]>;
 type AnyEventOf<M> = { [K in keyof M & string]: EventOf<M, K> }[keyof M & string];
@@ -77,6 +112,9 @@ export type ErrorReporter = (error: unknown, context: string) => void;
 export class EventBus<M extends object> {
   private readonly byType = new Map<string, Set<EventListener>>();
   private readonly everything = new Set<EventListener>();
+  /** Emitted events not yet written or failed, and who waits for there to be none. */
+  private emitting = 0;
+  private readonly idle: (() => void)[] = [];
 
   constructor(
     private readonly sink: EventSink,
@@ -89,7 +127,58 @@ export class EventBus<M extends object> {
     payload: M[K],
     meta: EventMeta = {},
   ): Promise<EventOf<M, K>> {
-    const event: NewEvent = {
+    const event = this.newEvent(type, payload, meta);
+    const seq = await this.sink.append(event, meta.batched ? batchedAppend : undefined);
+    // The sink is done with the object once it has answered: it becomes the stored event.
+    const stored = event as StoredEvent;
+    stored.seq = seq;
+    this.deliver(stored);
+    return stored as EventOf<M, K>;
+  }
+
+  /**
+   * `publish` for an event nobody waits on (the IVR's telemetry, several per key on every call):
+   * written and then delivered the same way, in the same order, but without a promise per event.
+   * A failure to write it goes to the error reporter. `settled` waits for every emitted event.
+   */
+  emit<K extends keyof M & string>(type: K, payload: M[K], meta: EventMeta = {}): void {
+    const event = this.newEvent(type, payload, meta);
+    const options = meta.batched ? batchedAppend : undefined;
+    const pending = new Emitted(event, this.emitted);
+    this.emitting++;
+    if (this.sink.enqueue) this.sink.enqueue(pending, options);
+    else
+      this.sink.append(event, options).then(
+        (seq) => pending.resolve(seq),
+        (error: unknown) => pending.reject(error),
+      );
+  }
+
+  /** Resolves once every event emitted so far has been written (or has failed and been reported). */
+  settled(): Promise<void> {
+    if (this.emitting === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  /** Where an emitted event's settlement lands: one object for the bus, shared by all of them. */
+  private readonly emitted: EmitTarget = {
+    written: (event) => {
+      this.deliver(event);
+      this.emitDone();
+    },
+    failed: (event, error) => {
+      this.reportError(error, `event ${event.type} not written`);
+      this.emitDone();
+    },
+  };
+
+  private emitDone(): void {
+    this.emitting--;
+    if (this.emitting === 0) for (const wake of this.idle.splice(0)) wake();
+  }
+
+  private newEvent(type: string, payload: unknown, meta: EventMeta): NewEvent {
+    return {
       id: newId<EventId>(),
       type,
       at: this.clock.now(),
@@ -98,12 +187,6 @@ export class EventBus<M extends object> {
       actor: meta.actor ?? null,
       payload,
     };
-    const seq = await this.sink.append(event, meta.batched ? batchedAppend : undefined);
-    // The sink is done with the object once it has answered: it becomes the stored event.
-    const stored = event as StoredEvent;
-    stored.seq = seq;
-    this.deliver(stored);
-    return stored as EventOf<M, K>;
   }
 
   on<K extends keyof M & string>(type: K, listener: EventListener<EventOf<M, K>>): () => void {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { dialects, freshStore } from '../../test/support/stores';
-import { asId, type EventId } from '../core/index';
+import { asId, EventBus, type EventId, RealClock } from '../core/index';
 import { EventLog } from './event-log';
 import type { Store } from './store';
 
@@ -27,6 +27,31 @@ describe.each(dialects)('event log batched appends on %s', (dialect) => {
     open.push(s);
     return s;
   }
+
+  it('writes emitted events through enqueue, batched ones with the next ordinary event, in emit order', async () => {
+    const log = new EventLog(await store(), 60_000);
+    const bus = new EventBus<Record<string, { n: number }>>(log, new RealClock(), (error) => {
+      throw error;
+    });
+    const heard: [number, number][] = [];
+    bus.onAny((e) => heard.push([e.payload.n, e.seq]));
+    bus.emit('test.step', { n: 0 }, { batched: true });
+    bus.emit('test.step', { n: 1 }, { batched: true });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(heard).toEqual([]);
+    bus.emit('test.end', { n: 2 });
+    await bus.settled();
+    expect(heard).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+    ]);
+    expect((await log.readAfter(0)).map((e) => [e.type, e.seq])).toEqual([
+      ['test.step', 1],
+      ['test.step', 2],
+      ['test.end', 3],
+    ]);
+  });
 
   it('holds batched events back until an ordinary append takes them along, numbered and settled in append order', async () => {
     const log = new EventLog(await store(), 60_000);

@@ -1,6 +1,6 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { sql } from 'kysely';
-import type { AppendOptions, EventSink, NewEvent, StoredEvent } from '../core/index';
+import type { AppendOptions, EventSink, NewEvent, SettleAppend, StoredEvent } from '../core/index';
 import { type Audience, asId, type EventId, TellerError } from '../core/index';
 import { GroupCommit, type Pending } from './group-commit';
 import type { Store } from './store';
@@ -47,11 +47,14 @@ export class EventLog implements EventSink {
   }
 
   append(event: NewEvent, options?: AppendOptions): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
-      this.waiting.push({ item: event, resolve, reject });
-      if (!options?.batched) this.release();
-      else this.timer ??= setTimeout(() => this.release(), this.batchWindowMs);
-    });
+    return new Promise<number>((resolve, reject) => this.enqueue({ item: event, resolve, reject }, options));
+  }
+
+  /** `append` for a caller that settles without a promise (`EventBus.emit`). */
+  enqueue(pending: SettleAppend, options?: AppendOptions): void {
+    this.waiting.push(pending);
+    if (!options?.batched) this.release();
+    else this.timer ??= setTimeout(() => this.release(), this.batchWindowMs);
   }
 
   /** Writes the batched events that are waiting now, and resolves once they are committed. */
