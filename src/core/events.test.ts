@@ -90,7 +90,11 @@ describe('EventBus', () => {
     expect(seen).toEqual([]);
     await bus.settled();
     await published;
-    expect(seen).toEqual(['thing.made #1 stored=true', 'thing.gone #2 stored=true', 'thing.made #3 stored=true']);
+    expect(seen).toEqual([
+      'thing.made #1 stored=true',
+      'thing.gone #2 stored=true',
+      'thing.made #3 stored=true',
+    ]);
     await bus.settled();
   });
 
