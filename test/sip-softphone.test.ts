@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import dgram from 'node:dgram';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from './fixtures/sipp/peers';
-import { freeSipPort } from './support/ports';
+import { canBindUdp, freeSipPort } from './support/ports';
 import { startTestTeller, type TestTeller } from './support/teller';
 
 /**
@@ -16,22 +15,11 @@ import { startTestTeller, type TestTeller } from './support/teller';
 
 const work = mkdtempSync(path.join(tmpdir(), 'teller-baresip-'));
 
-async function canBind(port: number): Promise<boolean> {
-  const socket = dgram.createSocket('udp4');
-  return new Promise((resolve) => {
-    socket.once('error', () => {
-      socket.close();
-      resolve(false);
-    });
-    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
-  });
-}
-
 /** 20 free-looking RTP ports for one softphone, outside Teller's 20000–29999. */
 async function rtpRange(): Promise<[number, number]> {
   for (;;) {
     const start = 30000 + 20 * Math.floor(Math.random() * 490);
-    if ((await canBind(start)) && (await canBind(start + 10))) return [start, start + 19];
+    if ((await canBindUdp(start)) && (await canBindUdp(start + 10))) return [start, start + 19];
   }
 }
 

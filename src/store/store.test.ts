@@ -99,8 +99,7 @@ describe.each(dialects)('store on %s', (dialect) => {
         : (
             await sql<{
               name: string;
-              unique: number;
-            }>`select name, "unique" from pragma_index_list('events')`.execute(s.db)
+            }>`select name from pragma_index_list('events')`.execute(s.db)
           ).rows;
     expect(indexes.map((i) => i.name).sort()).toEqual(
       dialect === 'postgres' ? ['events_pkey', 'events_type_seq'] : ['events_type_seq'],

@@ -15,14 +15,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Whether `port` on loopback can be bound right now, for TCP and for UDP. */
-async function bindsBoth(port: number): Promise<boolean> {
-  const tcp = await new Promise<boolean>((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-  if (!tcp) return false;
+/** Whether `port` on loopback can be bound right now, over UDP. */
+export async function canBindUdp(port: number): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     const socket = createSocket('udp4');
     socket.once('error', () => {
@@ -31,6 +25,16 @@ async function bindsBoth(port: number): Promise<boolean> {
     });
     socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
   });
+}
+
+/** Whether `port` on loopback can be bound right now, for TCP and for UDP. */
+async function bindsBoth(port: number): Promise<boolean> {
+  const tcp = await new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+  return tcp && canBindUdp(port);
 }
 
 /**
